@@ -1,0 +1,1 @@
+"""Platform adapters: turn platform events into Messages and Replies into platform calls."""

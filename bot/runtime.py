@@ -1,0 +1,125 @@
+"""Assembles one process: settings -> database, connectors, NLU, pipeline, adapters, worker.
+
+``flowdesk serve``, ``flowdesk worker`` and ``flowdesk chat`` all build a Runtime;
+tests build one with a test double of the NLU.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+
+from bot.adapters.base import PlatformAdapter
+from bot.config import Settings
+from bot.directory import PeopleDirectory
+from bot.dispatch import Dispatcher
+from bot.models import Message, Parse
+from bot.nlu import NLUEngine, load_nlu
+from bot.notices import NoticeSender
+from bot.storage import Database
+from bot.worker import OutboxWorker
+from connectors.registry import ConnectorRegistry
+
+log = structlog.get_logger(__name__)
+
+
+class LazyNLU:
+    """Loads the model in a thread at start so the server answers health checks meanwhile."""
+
+    def __init__(self, loader: Callable[[], NLUEngine]) -> None:
+        self._loader = loader
+        self._task: asyncio.Task[NLUEngine] | None = None
+        self.info: dict[str, Any] = {}
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(asyncio.to_thread(self._loader))
+
+    @property
+    def ready(self) -> bool:
+        return self._task is not None and self._task.done() and self._task.exception() is None
+
+    async def engine(self) -> NLUEngine:
+        self.start()
+        assert self._task is not None
+        engine = await self._task
+        self.info = engine.info
+        return engine
+
+    async def parse(self, message: Message) -> Parse:
+        return await (await self.engine()).parse(message)
+
+    async def say(self, *, intent: str, args: dict[str, Any], status: str, summary: str) -> str | None:
+        return await (await self.engine()).say(intent=intent, args=args, status=status, summary=summary)
+
+
+class Runtime:
+    """The parts of one flowdesk process, started and closed together."""
+
+    def __init__(self, *, settings: Settings, nlu: NLUEngine | None = None,
+                 registry: ConnectorRegistry | None = None) -> None:
+        self.settings = settings
+        self.database = Database(url=settings.effective_database_url)
+        self.registry = registry or ConnectorRegistry.load(settings.model_dump())
+        self.lazy_nlu = LazyNLU(lambda: load_nlu(settings.model_dir)) if nlu is None else None
+        self.nlu: Any = nlu if nlu is not None else self.lazy_nlu
+        self.directory = PeopleDirectory()
+        self.adapters: dict[str, PlatformAdapter] = {}
+        self.worker = OutboxWorker(database=self.database, deliverers={}, ticks=())
+        self.dispatcher = Dispatcher(database=self.database, registry=self.registry, nlu=self.nlu,
+                                     directory=self.directory, on_commit=self.worker.wake)
+        self._worker_task: asyncio.Task[None] | None = None
+
+    def add_adapter(self, adapter: PlatformAdapter) -> None:
+        self.adapters[adapter.platform] = adapter
+
+    @property
+    def nlu_ready(self) -> bool:
+        return self.lazy_nlu.ready if self.lazy_nlu is not None else True
+
+    async def start(self, *, run_worker: bool = True, load_nlu_now: bool = True) -> None:
+        """Migrate, start connectors and adapters, begin loading the NLU, start the worker."""
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        await self.database.upgrade()
+        await self.registry.start()
+        for adapter in self.adapters.values():
+            await adapter.start()
+        self.worker.deliverers.update(self._deliverers())
+        self.worker.ticks = tuple(self._ticks())
+        if self.lazy_nlu is not None and load_nlu_now:
+            self.lazy_nlu.start()
+        if run_worker:
+            self._worker_task = asyncio.get_running_loop().create_task(self.worker.run())
+
+    async def close(self) -> None:
+        self.worker.stop()
+        if self._worker_task is not None:
+            await asyncio.wait_for(self._worker_task, timeout=10)
+        for adapter in self.adapters.values():
+            await adapter.close()
+        await self.registry.close()
+        await self.database.close()
+
+    def _deliverers(self) -> dict[str, Any]:
+        deliverers: dict[str, Any] = {"notice": NoticeSender(database=self.database, adapters=self.adapters)}
+        for kind, connector in self.registry.deliverers().items():
+            deliverers[kind] = lambda payload, key, c=connector, k=kind: c.deliver(k, payload, key=key)
+        return deliverers
+
+    def _ticks(self) -> list[Any]:
+        from bot.outbox import SqlOutbox
+
+        outbox = SqlOutbox()
+
+        async def tick(connector: Any, now: Any) -> None:
+            async with self.database.transaction() as session:
+                notices = await connector.tick(session, now=now, outbox=outbox)
+                for item in notices:
+                    await outbox.enqueue(session, kind="notice", key=item.key, payload=item.model_dump(mode="json"))
+            if notices:
+                self.worker.wake()
+
+        return [lambda now, c=connector: tick(c, now) for connector in self.registry.connectors]

