@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import NotFound
 from connectors.approvals.machine import Outcome, Slot, Snapshot
 from connectors.approvals.models import to_ref
+
+__all__ = ["Loaded", "to_ref"]
 from connectors.tables import approval_approvers, approval_events, approvals
 
 REASSIGNED = "reassigned"
@@ -174,3 +176,17 @@ async def due(session: AsyncSession, now: datetime, limit: int = 100) -> list[in
         .order_by(approvals.c.id).limit(limit)
     )
     return list((await session.execute(query)).scalars().all())
+
+
+async def bump_reminder(session: AsyncSession, loaded: Loaded, *, now: datetime, next_at: datetime | None) -> bool:
+    """Count one reminder (compare-and-set, so two workers never remind twice)."""
+    row = loaded.row
+    result = await session.execute(
+        approvals.update()
+        .where(approvals.c.id == row.id, approvals.c.version == row.version, approvals.c.state == "pending")
+        .values(version=row.version + 1, reminders_sent=row.reminders_sent + 1, remind_at=next_at, updated_at=now)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    await _event(session, row.id, "reminded", "pending", "pending", "system", now, None)
+    return True
