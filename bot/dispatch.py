@@ -21,7 +21,7 @@ from bot import confirmations, conversation, dedup, replies, slots
 from bot.directory import PeopleDirectory
 from bot.errors import ActionRejected, AdapterError, BotError
 from bot.metrics import ACTIONS, NLU_CONFIDENCE, NLU_LATENCY
-from bot.models import Action, ActionResult, Actor, Address, Interaction, Message, Reply
+from bot.models import Action, ActionResult, Actor, Address, Interaction, Message, Parse, Reply
 from bot.nlu import HELP, OUT_OF_SCOPE, NLUEngine
 from bot.outbox import SqlOutbox, utcnow
 from bot.storage import Database
@@ -33,6 +33,9 @@ log = structlog.get_logger(__name__)
 MAX_TEXT = 4000
 STOP_WORDS = {"cancel", "stop", "never mind", "nevermind", "forget it"}
 SAY_TIMEOUT = 2.0
+
+ParseObserver = Callable[[Message, Parse], None]
+"""Told what the NLU read in each message (the local console shows it to people tuning data)."""
 
 
 class Dispatcher:
@@ -48,6 +51,7 @@ class Dispatcher:
         self.directory = directory or PeopleDirectory()
         self.outbox = SqlOutbox()
         self.on_commit = on_commit
+        self.parse_observers: list[ParseObserver] = []
 
     async def handle_message(self, message: Message, *, delivery_key: str = "") -> Reply | None:
         """The reply to one message; None when this delivery was already handled."""
@@ -64,6 +68,8 @@ class Dispatcher:
         NLU_LATENCY.observe(time.perf_counter() - started)
         NLU_CONFIDENCE.labels(intent=parse.intent).observe(parse.confidence)
         log.info("nlu.parsed", intent=parse.intent, confidence=round(parse.confidence, 3))
+        for observe in self.parse_observers:
+            observe(message, parse)
         if parse.intent == OUT_OF_SCOPE:
             return parse_reply(parse.text) or replies.out_of_scope()
         if parse.intent == HELP:
