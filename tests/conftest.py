@@ -6,6 +6,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -35,14 +36,14 @@ def _postgres_reachable() -> str | None:
 _PG_SKIP = _postgres_reachable()
 
 
-@pytest.fixture
-def postgres_url() -> AsyncIterator[str]:
-    """A fresh schema in the test PostgreSQL database, dropped afterwards."""
+@asynccontextmanager
+async def postgres_schema() -> AsyncIterator[str]:
+    """A fresh database on the test PostgreSQL server (its URL), dropped afterwards."""
     if _PG_SKIP:
         pytest.skip(_PG_SKIP)
     import asyncpg
 
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+    name = f"flowdesk_t_{uuid.uuid4().hex[:12]}"
     dsn = POSTGRES_URL.replace("postgresql+asyncpg", "postgresql")
 
     async def run(sql: str) -> None:
@@ -52,10 +53,18 @@ def postgres_url() -> AsyncIterator[str]:
         finally:
             await conn.close()
 
-    asyncio.run(run(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
-    asyncio.run(run(f'DROP SCHEMA "{schema}" CASCADE'))
+    await run(f'CREATE DATABASE "{name}"')
+    try:
+        yield POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        await run(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """URL of a fresh PostgreSQL database; skipped with the reason when PostgreSQL is absent."""
+    async with postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture
