@@ -45,6 +45,26 @@ class Address(_Frozen):
         return "|".join((self.platform, self.workspace, self.channel, self.thread or ""))
 
 
+class Attachment(_Frozen):
+    """A file shared with the bot (Slack file, Teams attachment, console upload).
+
+    Only the adapter that made it may fetch ``url`` (with the platform's own
+    authentication); a surface that already holds the bytes (the console upload)
+    puts them in ``content``. ``size`` and ``mime_type`` are what the platform
+    declared: readers check the bytes themselves and never trust either.
+    In JSON, ``content`` travels as base64.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_bytes="base64", val_json_bytes="base64")
+
+    name: str
+    mime_type: str = "application/octet-stream"
+    size: int | None = None
+    id: str = ""
+    url: str | None = None
+    content: bytes | None = Field(default=None, repr=False)
+
+
 class Message(_Frozen):
     """One thing a person said to the bot, whatever the platform."""
 
@@ -58,6 +78,8 @@ class Message(_Frozen):
     text: str
     mentions: tuple[Mention, ...] = ()
     ref: dict[str, Any] = Field(default_factory=dict)
+    attachments: tuple[Attachment, ...] = ()
+    """Files shared with the message; empty for plain text."""
 
     def address(self) -> Address:
         """The thread this message belongs to (a new thread starts at the message itself)."""
