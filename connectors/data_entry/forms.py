@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, ValidationError, create_model
 
 from bot.errors import ActionRejected, ConfigError
 
@@ -86,13 +86,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _choice(choices: list[str]) -> Any:
+    """One of ``choices``, matched without regard to case ("PREMIUM" is "premium")."""
+
+    def canonical(value: Any) -> Any:
+        return next((c for c in choices if isinstance(value, str) and c.lower() == value.strip().lower()), value)
+
+    return Annotated[Literal[tuple(choices)], BeforeValidator(canonical)]
+
+
 def _field(spec: FieldSpec) -> tuple[Any, Any]:
     kinds: dict[str, Any] = {
         "text": str, "email": EmailStr, "integer": int, "number": float, "decimal": Decimal,
         "date": dt.date, "boolean": bool,
         "phone": Annotated[str, Field(pattern=r"^\+?[0-9 ()./-]{3,32}$")],
     }
-    kind = Literal[tuple(spec.choices)] if spec.type == "choice" and spec.choices else kinds.get(spec.type, str)
+    kind = _choice(spec.choices) if spec.type == "choice" and spec.choices else kinds.get(spec.type, str)
     constraints: dict[str, Any] = {}
     if spec.min is not None:
         constraints["ge"] = spec.min

@@ -74,7 +74,10 @@ def _load(path: Path, actions: Collection[str] | None) -> tuple[Workflow | None,
 
 def _reason(error: Any) -> str:
     loc = ".".join(str(p) for p in error["loc"])
-    return f"{loc}: {error['msg']}" if loc else str(error["msg"])
+    msg = str(error["msg"])
+    if msg == "Keys should be strings":
+        msg = "a key reads as true/false in YAML (write 'result:' rather than 'on:', or quote the key)"
+    return f"{loc}: {msg}" if loc else msg
 
 
 def _lines(node: yaml.Node, path: Path_) -> Iterator[tuple[Path_, int]]:
