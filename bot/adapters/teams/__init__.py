@@ -1,0 +1,7 @@
+"""Microsoft Teams (Bot Framework) adapter; the only package that imports botbuilder."""
+
+from __future__ import annotations
+
+from bot.adapters.teams.adapter import TeamsAdapter
+
+__all__ = ["TeamsAdapter"]

@@ -1,0 +1,159 @@
+"""The botbuilder ActivityHandler: messages and card clicks through flowdesk's pipeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.schema import Activity, ConversationParameters
+
+from bot.adapters.teams import cards, convert
+from bot.adapters.teams.store import ReferenceStore
+from bot.errors import AdapterError
+from bot.models import Reply
+
+log = structlog.get_logger(__name__)
+
+CARD_ACTION = "adaptiveCard/action"
+FOREIGN = "That button isn't one of flowdesk's, so I can't act on it."
+
+
+class FlowdeskTeamsBot(ActivityHandler):
+    """Turns Teams activities into Messages and Interactions; answers in the same conversation."""
+
+    def __init__(self, *, dispatcher: Any, store: ReferenceStore, app_id: str) -> None:
+        self.dispatcher = dispatcher
+        self.store = store
+        self.app_id = app_id
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        try:
+            await self.store.remember(turn_context.activity)
+        except Exception:  # noqa: BLE001 - a lost reference must not lose the message
+            log.warning("teams.remember_failed", exc_info=True)
+        await super().on_turn(turn_context)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        click = cards.click_of(activity.value)
+        if click is not None:
+            await self._on_submit(turn_context, click)
+            return
+        if activity.value is not None and not (activity.text or "").strip():
+            await turn_context.send_activity(MessageFactory.text(FOREIGN))
+            return
+        people, _ = convert.mentions_of(activity)
+        aad_ids = {p.id: aad for p in people if not p.aad and p.id != activity.recipient.id
+                   and (aad := await self._aad_id(turn_context, p.id))}
+        message = convert.to_message(activity, people, aad_ids)
+        reply = await self.dispatcher.handle_message(message, delivery_key=convert.delivery_key(activity))
+        if reply is not None:
+            await self._say(turn_context, reply)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        """Universal Actions; returns the invoke response itself (botbuilder's own path answers 500)."""
+        activity = turn_context.activity
+        if activity.name != CARD_ACTION:
+            return InvokeResponse(status=400, body={"error": f"unsupported invoke {activity.name!r}"})
+        click = cards.click_of(cards.execute_data(activity.value))
+        if click is None:
+            return InvokeResponse(status=200, body=cards.error_response(400, FOREIGN))
+        return InvokeResponse(status=200, body=await self._on_execute(turn_context, click))
+
+    async def _on_execute(self, turn_context: TurnContext, click: cards.Click) -> dict[str, Any]:
+        try:
+            reply = await self.dispatcher.handle_interaction(convert.to_interaction(turn_context.activity, click))
+        except AdapterError as exc:
+            return cards.error_response(exc.status, exc.message)
+        if reply is None:
+            return cards.message_response("That click was already handled.")
+        if reply.private:
+            return cards.message_response(reply.text or "Done.")
+        if reply.replace and reply.card is not None:
+            await self._replace_clicked(turn_context, reply)
+            return cards.card_response(reply.card)
+        await self._say(turn_context, reply)
+        return cards.message_response(reply.text or "Done.")
+
+    async def _on_submit(self, turn_context: TurnContext, click: cards.Click) -> None:
+        """Action.Submit (clients without Universal Actions): answers are messages."""
+        try:
+            reply = await self.dispatcher.handle_interaction(convert.to_interaction(turn_context.activity, click))
+        except AdapterError as exc:
+            log.info("teams.bad_click", error=exc.message)
+            await turn_context.send_activity(MessageFactory.text("That button doesn't work any more."))
+            return
+        if reply is None:
+            return
+        if reply.replace and reply.card is not None and not reply.private:
+            await self._replace_clicked(turn_context, reply)
+        else:
+            await self._say(turn_context, reply)
+
+    async def _replace_clicked(self, turn_context: TurnContext, reply: Reply) -> None:
+        """Update the clicked card for everyone in the conversation."""
+        card_id = turn_context.activity.reply_to_id
+        if not card_id:
+            await self._say(turn_context, reply)
+            return
+        activity = cards.to_activity(reply)
+        activity.id = card_id
+        try:
+            await turn_context.update_activity(activity)
+        except Exception:  # noqa: BLE001 - the decision is stored; the card is refreshed on the next view
+            log.warning("teams.update_failed", activity_id=card_id, exc_info=True)
+
+    async def _say(self, turn_context: TurnContext, reply: Reply) -> None:
+        kind = getattr(turn_context.activity.conversation, "conversation_type", None)
+        if reply.private and kind != "personal":
+            await self._say_privately(turn_context, reply)
+        else:
+            await turn_context.send_activity(cards.to_activity(reply))
+
+    async def _say_privately(self, turn_context: TurnContext, reply: Reply) -> None:
+        """Teams has no ephemeral messages: a private reply goes to a 1:1 chat with the user."""
+        activity = turn_context.activity
+        try:
+            conversation_id = await open_personal_chat(turn_context, activity.from_property, self.store)
+            await send_to(turn_context, conversation_id, cards.to_activity(reply))
+        except Exception:  # noqa: BLE001 - the user is told where to look instead
+            log.warning("teams.private_failed", exc_info=True)
+            await turn_context.send_activity(MessageFactory.text(
+                "I couldn't open a private chat with you; message me directly to see that."))
+
+    async def _aad_id(self, turn_context: TurnContext, teams_id: str) -> str | None:
+        """The AAD object id of a mentioned person: stored, else asked from Teams."""
+        known = await self.store.person(teams_id)
+        if known is not None and known["teams_id"] == teams_id and known["user"] != teams_id:
+            return str(known["user"])
+        try:
+            member = await TeamsInfo.get_member(turn_context, teams_id)
+        except Exception:  # noqa: BLE001 - the Teams id still names the person
+            log.info("teams.member_lookup_failed", member=teams_id)
+            return None
+        return getattr(member, "aad_object_id", None) or None
+
+
+async def open_personal_chat(turn_context: TurnContext, user: Any, store: ReferenceStore) -> str:
+    """Id of the 1:1 chat between the bot and ``user`` (created when needed)."""
+    client = turn_context.turn_state[turn_context.adapter.BOT_CONNECTOR_CLIENT_KEY]
+    tenant = convert.tenant_of(turn_context.activity)
+    params = ConversationParameters(is_group=False, bot=turn_context.activity.recipient, members=[user],
+                                    tenant_id=tenant or None, channel_data={"tenant": {"id": tenant}})
+    created = await client.conversations.create_conversation(params)
+    if getattr(user, "aad_object_id", None):
+        await store.set_personal(user.aad_object_id, created.id)
+    return str(created.id)
+
+
+async def send_to(turn_context: TurnContext, conversation_id: str, activity: Activity) -> str:
+    """Post ``activity`` as a new message in another conversation; returns its id."""
+    client = turn_context.turn_state[turn_context.adapter.BOT_CONNECTOR_CLIENT_KEY]
+    activity.from_property = turn_context.activity.recipient
+    activity.channel_id = turn_context.activity.channel_id
+    activity.service_url = turn_context.activity.service_url
+    activity.conversation = type(turn_context.activity.conversation)(id=conversation_id)
+    response = await client.conversations.send_to_conversation(conversation_id, activity)
+    return str(getattr(response, "id", "") or "")
