@@ -1,25 +1,39 @@
-"""The console adapter: a JSON API and a page at ``/``, through the same pipeline as Slack and Teams.
+"""The console adapter: a chat page at ``/`` through the same pipeline as Slack and Teams.
 
-On a non-loopback address it acts only with the configured token, because it
-can speak as any user.
+Messages become ``Message``s, button clicks ``Interaction``s, and the bot's
+replies and notices (approver's card, requester's result) are posted into the
+console's threads, which live in the database. On a non-loopback address the
+console is off unless a token is configured, because it can speak as any user.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 from typing import Any
 
+import structlog
 from aiohttp import web
 
-from bot.console.store import ConsoleStore
-from bot.errors import AdapterError
-from bot.models import Address, Interaction, Mention, Message, Reply
+from bot.console import live, panel
+from bot.console.guard import ConsoleGuard
+from bot.console.store import ConsoleStore, Entry
+from bot.errors import AdapterError, BotError
+from bot.models import Address, Interaction, Mention, Message, Parse, Reply
 
 PLATFORM = "console"
+WORKSPACE = "local"
+CHANNEL = "console"
 STATIC = Path(__file__).resolve().parent / "static"
+ASSETS = {"console.js": "text/javascript", "console.css": "text/css", "favicon.svg": "image/svg+xml"}
+DEFAULT_PEOPLE = ("alex", "dana", "sam")
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 _MENTION = re.compile(r"(?<![\w.])@([A-Za-z][\w.\-]*[\w])")
 _USER = re.compile(r"^[A-Za-z][\w.\-]{0,63}$")
+
+log = structlog.get_logger(__name__)
 
 
 def mentions_in(text: str) -> tuple[Mention, ...]:
@@ -28,77 +42,135 @@ def mentions_in(text: str) -> tuple[Mention, ...]:
 
 
 class ConsoleAdapter:
+    """Serves the console page, its JSON API and its live stream."""
+
     platform = PLATFORM
 
     def __init__(self, *, runtime: Any, exposed: bool = False, token: str | None = None) -> None:
         self.runtime = runtime
-        self.exposed = exposed
-        self.token = token
-        self.store = ConsoleStore()
+        self.guard = ConsoleGuard(exposed=exposed, token=token)
+        self.store = ConsoleStore(database=runtime.database)
+        self._parses: dict[str, Parse] = {}
+        self._busy: dict[str, int] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closing = asyncio.Event()
+        runtime.dispatcher.parse_observers.append(self._observe)
+
+    @property
+    def exposed(self) -> bool:
+        return self.guard.exposed
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/", self.page)
-        app.router.add_get("/console/api/threads", self.threads)
+        app.router.add_get("/console/static/{name}", self.asset)
+        app.router.add_get("/console/api/state", self.state)
+        app.router.add_get("/console/api/panel", self.side_panel)
+        app.router.add_get("/console/api/events", self.events)
         app.router.add_post("/console/api/messages", self.post_message)
         app.router.add_post("/console/api/actions", self.post_action)
+        app.on_shutdown.append(self._on_shutdown)
 
     async def start(self) -> None:
-        pass
+        self._closing.clear()
 
     async def close(self) -> None:
-        pass
+        self._closing.set()
+        self.store.changed.notify()
+        await self.idle(timeout=10)
+
+    async def idle(self, timeout: float = 30) -> None:
+        """Wait until the messages handed to the pipeline have been answered."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=timeout)
 
     async def send(self, to: Address, reply: Reply) -> dict[str, Any]:
-        thread = to.thread or to.channel or "direct"
-        entry = self.store.add(thread=thread, author="flowdesk", text=reply.text, reply=reply,
-                               private_to=to.user if reply.private else None)
-        return {"entry": entry.id, "thread": thread}
+        """Post a reply or notice into its thread (a new thread when it names none)."""
+        entry = await self.store.say(thread=to.thread or "", reply=reply, to=to.user)
+        return {"entry": entry.id, "thread": entry.thread}
 
     async def update(self, ref: dict[str, Any], reply: Reply) -> None:
-        self.store.replace(str(ref.get("entry", "")), reply)
+        await self.store.replace(str(ref.get("entry", "")), reply)
 
-    def _authorize(self, request: web.Request) -> None:
-        if not self.exposed:
-            return
-        if not self.token:
-            raise web.HTTPForbidden(text="The console is off on a non-loopback address; set FLOWDESK_CONSOLE_TOKEN.")
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip() or request.query.get("token", "")
-        if given != self.token:
-            raise web.HTTPUnauthorized(text="A valid console token is required.")
+    def _observe(self, message: Message, parse: Parse) -> None:
+        if message.platform == PLATFORM:
+            self._parses[message.id] = parse
+
+    async def _on_shutdown(self, _: web.Application) -> None:
+        self._closing.set()
+        self.store.changed.notify()
 
     async def page(self, request: web.Request) -> web.StreamResponse:
-        self._authorize(request)
-        return web.FileResponse(STATIC / "index.html")
+        login = self.guard.login(request)
+        if login is not None:
+            return login
+        self.guard.check(request)
+        return web.FileResponse(STATIC / "index.html", headers=_page_headers())
 
-    async def threads(self, request: web.Request) -> web.Response:
-        self._authorize(request)
-        user = request.query.get("user", "")
-        return web.json_response({"version": self.store.version, "threads": self.store.snapshot(user)})
+    async def asset(self, request: web.Request) -> web.StreamResponse:
+        self.guard.check(request)
+        name = request.match_info["name"]
+        if name not in ASSETS:
+            raise web.HTTPNotFound()
+        return web.FileResponse(STATIC / name, headers={"Content-Type": ASSETS[name], "Cache-Control": "no-cache"})
+
+    async def state(self, request: web.Request) -> web.Response:
+        """The threads the chosen user sees, who has spoken, and which threads await a reply."""
+        self.guard.check(request)
+        user = _user(request.query.get("user"))
+        people = sorted({*DEFAULT_PEOPLE, *await self.store.people(), user})
+        threads = await self.store.threads(user)
+        return web.json_response({"user": user, "people": people, "threads": threads,
+                                  "busy": sorted(t for t, n in self._busy.items() if n > 0)})
+
+    async def side_panel(self, request: web.Request) -> web.Response:
+        self.guard.check(request)
+        database = self.runtime.database
+        folder, smtp = self._mail_target()
+        return web.json_response({
+            "approvals": await panel.pending_approvals(database),
+            "records": await panel.recent_records(database),
+            "mail": await panel.mail_folder(folder),
+            "mail_folder": str(folder) if folder else None,
+            "smtp": smtp,
+        })
+
+    async def events(self, request: web.Request) -> web.StreamResponse:
+        self.guard.check(request)
+        folder, _ = self._mail_target()
+
+        async def signature() -> tuple[Any, ...]:
+            busy = tuple(sorted(t for t, n in self._busy.items() if n > 0))
+            return (await self.store.signature(), await panel.signature(self.runtime.database, folder), busy)
+
+        return await live.stream(request, signature=signature, wait=self.store.changed.wait, closing=self._closing)
 
     async def post_message(self, request: web.Request) -> web.Response:
-        self._authorize(request)
+        """A person says something; the pipeline answers in the background (the page is live)."""
+        self.guard.check(request)
         body = await _json(request)
-        user, text = _user(body), body.get("text")
-        if not isinstance(text, str):
-            raise web.HTTPBadRequest(text="'text' must be a string")
-        thread = str(body.get("thread") or "")
-        entry = self.store.add(thread=thread or self.store.new_id(), author=user, text=text)
-        message = Message(platform=PLATFORM, workspace="local", channel="console", thread=entry.thread,
-                          id=entry.id, user=user, user_name=user, text=text, mentions=mentions_in(text))
-        reply = await self.runtime.dispatcher.handle_message(message, delivery_key=f"console:{entry.id}")
-        if reply is not None:
-            await self.send(message.address(), reply)
-        return web.json_response({"thread": entry.thread, "entry": entry.id})
+        user, text = _user(body.get("user")), body.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise web.HTTPBadRequest(text="'text' must be a non-empty string")
+        thread = body.get("thread") or None
+        if thread is not None and (not isinstance(thread, str) or await self.store.get(thread) is None):
+            raise web.HTTPBadRequest(text="'thread' names no console thread")
+        entry = await self.store.add(thread=thread, author=user, text=text)
+        self._spawn(entry.thread, self._answer(entry))
+        return web.json_response({"thread": entry.thread, "entry": entry.id}, status=202)
 
     async def post_action(self, request: web.Request) -> web.Response:
-        self._authorize(request)
+        """A click on a button of a card: only buttons the card really shows can be clicked."""
+        self.guard.check(request)
         body = await _json(request)
-        user = _user(body)
-        entry_id, thread = str(body.get("entry", "")), str(body.get("thread", ""))
+        user = _user(body.get("user"))
+        entry = await self.store.get(str(body.get("entry", "")))
+        if entry is None or entry.card is None or not (entry.private_to in (None, user)):
+            raise web.HTTPNotFound(text="no such card")
+        button = _button(entry, body.get("button"))
         interaction = Interaction(
-            platform=PLATFORM, workspace="local", channel="console", thread=thread, user=user,
-            user_name=user, action_id=str(body.get("action_id", "")), value=str(body.get("value", "")),
-            message_id=entry_id, delivery_id=f"console:{entry_id}:{body.get('action_id')}:{user}:{body.get('click', '')}",
+            platform=PLATFORM, workspace=WORKSPACE, channel=CHANNEL, thread=entry.thread, user=user,
+            user_name=user, action_id=button["action_id"], value=button.get("value", ""), message_id=entry.id,
+            delivery_id=f"console:{entry.id}:{button['action_id']}:{user}:{body.get('click', '')}",
         )
         try:
             reply = await self.runtime.dispatcher.handle_interaction(interaction)
@@ -106,10 +178,61 @@ class ConsoleAdapter:
             raise web.HTTPBadRequest(text=exc.message) from None
         if reply is not None:
             if reply.replace and not reply.private:
-                self.store.replace(entry_id, reply)
+                await self.store.replace(entry.id, reply)
             else:
-                await self.send(Address(platform=PLATFORM, thread=thread, user=user), reply)
-        return web.json_response({"ok": True})
+                await self.store.say(thread=entry.thread, reply=reply, to=user)
+        return web.json_response({"ok": True, "text": reply.text if reply else ""})
+
+    async def _answer(self, entry: Entry) -> None:
+        message = Message(platform=PLATFORM, workspace=WORKSPACE, channel=CHANNEL, thread=entry.thread,
+                          id=entry.id, user=entry.author, user_name=entry.author, text=entry.text,
+                          mentions=mentions_in(entry.text))
+        try:
+            reply = await self.runtime.dispatcher.handle_message(message, delivery_key=f"console:{entry.id}")
+        except BotError as exc:
+            log.warning("console.message_failed", entry=entry.id, error=str(exc))
+            reply = Reply(text=f"Sorry, that failed: {exc.message}")
+        except Exception:
+            log.exception("console.message_failed", entry=entry.id)
+            reply = Reply(text="Sorry, something went wrong; the server log has the details.")
+        parse = self._parses.pop(entry.id, None)
+        if parse is not None:
+            await self.store.set_parse(entry.id, parse)
+        if reply is not None:
+            await self.store.say(thread=entry.thread, reply=reply, to=entry.author)
+
+    def _spawn(self, thread: str, work: Any) -> None:
+        self._busy[thread] = self._busy.get(thread, 0) + 1
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+
+        def done(finished: asyncio.Task[None]) -> None:
+            self._tasks.discard(finished)
+            self._busy[thread] -= 1
+            if not self._busy[thread]:
+                del self._busy[thread]
+            self.store.changed.notify()
+
+        task.add_done_callback(done)
+
+    def _mail_target(self) -> tuple[Path | None, str | None]:
+        """The local mail folder the email connector writes to, or the SMTP server it uses."""
+        transport = getattr(self.runtime.registry.owner("email.send"), "transport", None)
+        folder = getattr(transport, "folder", None)
+        host = getattr(transport, "host", None)
+        return (Path(folder) if folder else None), (f"{host}:{getattr(transport, 'port', '')}" if host else None)
+
+
+def _page_headers() -> dict[str, str]:
+    return {"Content-Security-Policy": CSP, "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer"}
+
+
+def _button(entry: Entry, index: Any) -> dict[str, Any]:
+    buttons = (entry.card or {}).get("buttons") or []
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(buttons):
+        raise web.HTTPBadRequest(text="'button' must be the index of a button on the card")
+    return dict(buttons[index])
 
 
 async def _json(request: web.Request) -> dict[str, Any]:
@@ -122,8 +245,7 @@ async def _json(request: web.Request) -> dict[str, Any]:
     return body
 
 
-def _user(body: dict[str, Any]) -> str:
-    user = body.get("user")
-    if not isinstance(user, str) or not _USER.match(user):
-        raise web.HTTPBadRequest(text="'user' must be a console user name (letters, digits, . _ -)")
-    return user
+def _user(value: Any) -> str:
+    if not isinstance(value, str) or not _USER.match(value):
+        raise web.HTTPBadRequest(text="'user' must be a console user name (a letter, then letters, digits, . _ -)")
+    return value

@@ -1,63 +1,155 @@
-"""Threads of the console, kept in the process (the console is a local try-out surface)."""
+"""The console's threads, kept in the database (table ``console_entries``).
+
+A thread is named by the id of its first entry. ``changed`` wakes the live
+stream of every open page when this process writes; writes by another process
+(a separate ``flowdesk worker``) are noticed through ``signature``.
+"""
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass, field
+import asyncio
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.models import Reply
+import sqlalchemy as sa
+
+from bot.console.tables import console_entries
+from bot.models import Card, Parse, Reply
+from bot.storage import Database
+
+BOT = "flowdesk"
+MAX_THREADS = 40
 
 
-@dataclass
+@dataclass(frozen=True)
 class Entry:
+    """One message of a thread as the page shows it."""
+
     id: str
     thread: str
     author: str
+    is_bot: bool
     text: str
-    card: dict[str, Any] | None = None
-    private_to: str | None = None
-    at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    card: dict[str, Any] | None
+    private_to: str | None
+    parse: dict[str, Any] | None
+    at: str
 
-    def visible_to(self, user: str) -> bool:
-        return self.private_to is None or self.private_to == user
+    @classmethod
+    def from_row(cls, row: Any) -> Entry:
+        created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+        return cls(id=str(row.id), thread=row.thread, author=row.author, is_bot=bool(row.is_bot),
+                   text=row.text, card=row.card, private_to=row.private_to, parse=row.parse,
+                   at=created.isoformat(timespec="seconds"))
+
+
+class Changes:
+    """Wakes everyone waiting for the next write in this process."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def notify(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait(self, timeout: float) -> bool:
+        """True when a write happened within ``timeout`` seconds."""
+        try:
+            await asyncio.wait_for(self._event.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
 
 
 class ConsoleStore:
-    """Threads and their entries; ``version`` lets pages poll cheaply."""
+    """Adds, updates and lists console entries."""
 
-    def __init__(self) -> None:
-        self.threads: dict[str, list[Entry]] = {}
-        self.version = 0
-        self._ids = itertools.count(1)
+    def __init__(self, *, database: Database) -> None:
+        self.database = database
+        self.changed = Changes()
 
-    def new_id(self) -> str:
-        return f"m{next(self._ids)}"
+    async def add(self, *, thread: str | None, author: str, text: str, card: Card | None = None,
+                  is_bot: bool = False, private_to: str | None = None) -> Entry:
+        """Append to ``thread``, or start a new thread when it is None."""
+        now = datetime.now(UTC)
+        values = dict(thread=thread or "", author=author, is_bot=is_bot, text=text, private_to=private_to,
+                      card=_card(card), created_at=now, updated_at=now)
+        async with self.database.transaction() as session:
+            entry_id = (await session.execute(console_entries.insert().values(**values))).inserted_primary_key[0]
+            if not thread:
+                await session.execute(console_entries.update().where(console_entries.c.id == entry_id)
+                                      .values(thread=str(entry_id)))
+            row = (await session.execute(sa.select(console_entries).where(console_entries.c.id == entry_id))).one()
+        self.changed.notify()
+        return Entry.from_row(row)
 
-    def add(self, *, thread: str, author: str, text: str, reply: Reply | None = None,
-            private_to: str | None = None) -> Entry:
-        entry = Entry(
-            id=self.new_id(), thread=thread, author=author, text=text,
-            card=reply.card.model_dump(mode="json") if reply and reply.card else None,
-            private_to=private_to,
-        )
-        self.threads.setdefault(thread, []).append(entry)
-        self.version += 1
-        return entry
+    async def say(self, *, thread: str, reply: Reply, to: str | None = None) -> Entry:
+        """Post a reply of the bot; a private one only ``to`` sees."""
+        return await self.add(thread=thread, author=BOT, is_bot=True, text=reply.text, card=reply.card,
+                              private_to=to if reply.private else None)
 
-    def replace(self, entry_id: str, reply: Reply) -> bool:
-        for entries in self.threads.values():
-            for entry in entries:
-                if entry.id == entry_id:
-                    entry.text = reply.text or entry.text
-                    entry.card = reply.card.model_dump(mode="json") if reply.card else None
-                    self.version += 1
-                    return True
-        return False
+    async def replace(self, entry_id: str, reply: Reply) -> bool:
+        """Update a posted card in place (a decision on it, a closed request)."""
+        if not entry_id.isdigit():
+            return False
+        values: dict[str, Any] = dict(card=_card(reply.card), updated_at=datetime.now(UTC))
+        if reply.text:
+            values["text"] = reply.text
+        async with self.database.transaction() as session:
+            result = await session.execute(
+                console_entries.update().where(console_entries.c.id == int(entry_id)).values(**values))
+        self.changed.notify()
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    def snapshot(self, user: str) -> list[dict[str, Any]]:
-        return [
-            {"id": thread, "entries": [e.__dict__ for e in entries if e.visible_to(user)]}
-            for thread, entries in self.threads.items()
-        ]
+    async def set_parse(self, entry_id: str, parse: Parse) -> None:
+        """Remember what the NLU read in a person's message."""
+        reading = {"intent": parse.intent, "confidence": round(parse.confidence, 4),
+                   "args": parse.args, "alternatives": [list(a) for a in parse.alternatives]}
+        async with self.database.transaction() as session:
+            await session.execute(console_entries.update().where(console_entries.c.id == int(entry_id))
+                                  .values(parse=reading, updated_at=datetime.now(UTC)))
+        self.changed.notify()
+
+    async def get(self, entry_id: str) -> Entry | None:
+        if not entry_id.isdigit():
+            return None
+        async with self.database.sessions() as session:
+            row = (await session.execute(
+                sa.select(console_entries).where(console_entries.c.id == int(entry_id)))).first()
+        return Entry.from_row(row) if row is not None else None
+
+    async def threads(self, user: str, *, limit: int = MAX_THREADS) -> list[dict[str, Any]]:
+        """The latest threads, oldest first, with the entries ``user`` may see."""
+        t = console_entries
+        visible = sa.or_(t.c.private_to.is_(None), t.c.private_to == user)
+        async with self.database.sessions() as session:
+            roots = (await session.execute(
+                sa.select(t.c.id).where(t.c.thread == sa.cast(t.c.id, sa.String)).order_by(t.c.id.desc()).limit(limit)
+            )).scalars().all()
+            keys = [str(r) for r in roots]
+            rows = (await session.execute(
+                sa.select(t).where(t.c.thread.in_(keys), visible).order_by(t.c.id))).all() if keys else []
+        grouped: dict[str, list[dict[str, Any]]] = {key: [] for key in reversed(keys)}
+        for row in rows:
+            grouped[row.thread].append(Entry.from_row(row).__dict__)
+        return [{"id": key, "entries": entries} for key, entries in grouped.items() if entries]
+
+    async def people(self) -> list[str]:
+        """Everyone who wrote in the console, for the user picker."""
+        async with self.database.sessions() as session:
+            rows = await session.execute(sa.select(console_entries.c.author).where(~console_entries.c.is_bot)
+                                         .distinct().limit(100))
+        return sorted(str(r[0]) for r in rows)
+
+    async def signature(self) -> tuple[Any, ...]:
+        """Changes whenever any process wrote an entry."""
+        t = console_entries
+        async with self.database.sessions() as session:
+            row = (await session.execute(sa.select(sa.func.count(), sa.func.max(t.c.updated_at)))).one()
+        return tuple(row)
+
+
+def _card(card: Card | None) -> dict[str, Any] | None:
+    return card.model_dump(mode="json") if card is not None else None

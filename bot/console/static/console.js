@@ -1,0 +1,241 @@
+// flowdesk console: renders threads, cards and the side panel; live through server-sent events.
+"use strict";
+(() => {
+  const $ = (sel) => document.querySelector(sel);
+  const EXAMPLES = [
+    "ask @dana to approve $1,200 for a new laptop",
+    "email sam@example.com the Q3 report",
+    "log 3.5h on Apollo",
+    "what approvals are waiting on me?",
+    "help",
+  ];
+  const NAME = /^[A-Za-z][\w.\-]{0,63}$/;
+  const view = { user: localStorage.getItem("flowdesk.console.user") || "alex", threads: new Map(), entries: new Map(), loaded: false };
+  let pending = null;
+
+  function el(tag, props = {}, ...kids) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props)) {
+      if (key === "class") node.className = value;
+      else if (key.startsWith("aria-") || key.startsWith("data-")) node.setAttribute(key, value);
+      else node[key] = value;
+    }
+    for (const kid of kids) if (kid !== null && kid !== undefined && kid !== "") node.append(kid);
+    return node;
+  }
+
+  async function api(path, body) {
+    const init = body === undefined ? {} : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+    const response = await fetch(path, { credentials: "same-origin", ...init });
+    if (!response.ok) {
+      const text = (await response.text()) || response.statusText;
+      showError(`${response.status}: ${text}`);
+      throw new Error(text);
+    }
+    showError("");
+    return response.json();
+  }
+
+  function showError(text) {
+    const box = $("#error");
+    box.textContent = text;
+    box.hidden = !text;
+  }
+
+  const when = (iso) => { const d = new Date(iso); return isNaN(d) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); };
+
+  function cardEl(card, entry) {
+    const titleId = `card-${entry.id}`;
+    const box = el("div", { class: "card", role: "group", "aria-labelledby": titleId }, el("h3", { id: titleId }, card.title));
+    if (card.fields && card.fields.length) {
+      const list = el("dl");
+      for (const [name, value] of card.fields) list.append(el("dt", {}, name), el("dd", {}, value));
+      box.append(list);
+    }
+    if (card.text) box.append(el("div", { class: "body" }, card.text));
+    if (card.buttons && card.buttons.length) {
+      const row = el("div", { class: "buttons" });
+      card.buttons.forEach((button, index) => {
+        const node = el("button", { type: "button", class: button.style || "default" }, button.label);
+        node.addEventListener("click", () => click(entry, index, row));
+        row.append(node);
+      });
+      box.append(row);
+    }
+    if (card.footer) box.append(el("div", { class: "footer" }, card.footer));
+    return box;
+  }
+
+  function nluEl(entry, busy) {
+    const reading = entry.parse;
+    if (!reading) return busy ? null : el("div", { class: "nlu" }, "Not read by the NLU (an answer to flowdesk's question, or refused before reading).");
+    const percent = Math.round(reading.confidence * 100);
+    const bar = el("span", { class: "conf", "aria-hidden": "true" }, el("span"));
+    bar.firstChild.style.width = `${percent}%`;
+    const summary = el("summary", {}, "NLU: ", el("span", { class: "intent" }, reading.intent), " ", bar, ` ${percent}% confidence`);
+    const details = el("details", { class: "nlu" }, summary, el("pre", { "aria-label": "Arguments" }, JSON.stringify(reading.args || {}, null, 2)));
+    if (reading.alternatives && reading.alternatives.length) {
+      details.append(el("div", {}, "Also considered: " + reading.alternatives.map(([i, s]) => `${i} ${Math.round(s * 100)}%`).join(", ")));
+    }
+    return details;
+  }
+
+  function entryEl(entry, isReply, busy) {
+    const who = entry.is_bot ? "flowdesk" : entry.author;
+    const meta = el("div", { class: "meta" }, el("span", { class: "author" }, who), el("time", { class: "time", dateTime: entry.at }, when(entry.at)),
+      entry.private_to ? el("span", { class: "private" }, "Only visible to you") : null);
+    const body = el("div", { class: "content" }, meta);
+    if (entry.text && !(entry.card && entry.text === entry.card.title)) body.append(el("div", { class: "text" }, entry.text));
+    if (entry.card) body.append(cardEl(entry.card, entry));
+    if (!entry.is_bot) { const reading = nluEl(entry, busy); if (reading) body.append(reading); }
+    return el("li", { class: `entry${isReply ? " reply" : ""}`, "data-entry": entry.id },
+      el("div", { class: `avatar${entry.is_bot ? " bot" : ""}`, "aria-hidden": "true" }, who.slice(0, 1).toUpperCase()), body);
+  }
+
+  function threadEl(id) {
+    const entries = el("ol", { class: "entries" });
+    const typing = el("div", { class: "typing", role: "status" });
+    const input = el("input", { type: "text", placeholder: "Reply in thread…", "aria-label": "Reply in thread", autocomplete: "off" });
+    const form = el("form", { class: "reply-form" }, input, el("button", { type: "submit" }, "Reply"));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = input.value.trim();
+      if (!text) return;
+      input.value = "";
+      say(text, id);
+    });
+    const node = el("li", { class: "thread", "data-thread": id }, entries, typing, form);
+    return { node, entries, typing };
+  }
+
+  function renderThreads(threads, busy) {
+    const list = $("#threads");
+    const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+    let grew = false;
+    const alive = new Set();
+    for (const thread of threads) {
+      let view_ = view.threads.get(thread.id);
+      if (!view_) { view_ = threadEl(thread.id); view.threads.set(thread.id, view_); grew = true; }
+      list.append(view_.node);
+      alive.add(thread.id);
+      const isBusy = busy.includes(thread.id);
+      view_.typing.textContent = isBusy ? "flowdesk is working on it…" : "";
+      view_.node.setAttribute("aria-label", `Thread started by ${thread.entries[0].author}`);
+      thread.entries.forEach((entry, index) => {
+        const key = JSON.stringify([entry, isBusy]);
+        const known = view.entries.get(entry.id);
+        if (known && known.key === key && known.node.parentNode === view_.entries) return;
+        const node = entryEl(entry, index > 0, isBusy);
+        if (known && known.node.parentNode) known.node.replaceWith(node); else { view_.entries.append(node); grew = true; }
+        if (!known && view.loaded && entry.is_bot) announce(entry);
+        view.entries.set(entry.id, { key, node });
+      });
+    }
+    for (const [id, thread] of view.threads) if (!alive.has(id)) { thread.node.remove(); view.threads.delete(id); }
+    $("#empty").hidden = threads.length > 0;
+    if (grew && (nearBottom || !view.loaded)) list.scrollTop = list.scrollHeight;
+  }
+
+  function announce(entry) {
+    $("#announce").textContent = `flowdesk: ${entry.text || (entry.card && entry.card.title) || ""}`;
+  }
+
+  function item(title, ...rest) { return el("li", {}, el("strong", {}, title), ...rest); }
+  function fill(list, rows, empty) { list.replaceChildren(...(rows.length ? rows : [el("li", { class: "none" }, empty)])); }
+
+  function renderPanel(panel) {
+    fill($("#approvals"), panel.approvals.map((a) => item(`${a.ref} · ${a.subject}`,
+      `${a.amount ? a.amount + " · " : ""}asked by ${a.requester}, waiting on ${a.waiting_on.join(", ") || "nobody"}`)), "None pending.");
+    fill($("#records"), panel.records.map((r) => item(`${r.form} #${r.id}`,
+      Object.entries(r.data || {}).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(" · "), el("div", { class: "muted small" }, `by ${r.by}`))), "No records yet.");
+    fill($("#mail"), panel.mail.map((m) => el("li", { class: "mail" }, el("strong", {}, m.subject || "(no subject)"),
+      el("div", {}, `To ${m.to}`), el("div", { class: "muted small" }, `From ${m.from} · ${m.date}`),
+      el("details", {}, el("summary", {}, "Body"), el("pre", {}, m.text)))), "No mail yet.");
+    $("#mail-where").textContent = panel.smtp ? `Mail goes to the SMTP server ${panel.smtp}; nothing is kept here.`
+      : `Emails that would have been sent, from ${panel.mail_folder || "the local mail folder"}.`;
+  }
+
+  function renderPeople(people) {
+    $("#people").replaceChildren(...people.map((name) => el("option", { value: name })));
+    $("#quick").replaceChildren(...people.slice(0, 6).map((name) => {
+      const button = el("button", { type: "button", "aria-pressed": String(name === view.user) }, name);
+      button.addEventListener("click", () => switchTo(name));
+      return button;
+    }));
+  }
+
+  async function refresh() {
+    const user = view.user;
+    const [state, panel] = await Promise.all([api(`/console/api/state?user=${encodeURIComponent(user)}`), api("/console/api/panel")]);
+    if (user !== view.user) return;
+    renderPeople(state.people);
+    renderThreads(state.threads, state.busy);
+    renderPanel(panel);
+    view.loaded = true;
+  }
+
+  function scheduleRefresh() {
+    if (pending) return;
+    pending = setTimeout(() => { pending = null; refresh().catch(() => {}); }, 40);
+  }
+
+  function switchTo(name) {
+    if (!NAME.test(name)) { showError("A name starts with a letter and has only letters, digits, . _ -"); return; }
+    view.user = name;
+    localStorage.setItem("flowdesk.console.user", name);
+    $("#user").value = name;
+    document.title = `flowdesk console — ${name}`;
+    for (const thread of view.threads.values()) thread.node.remove();
+    view.threads.clear(); view.entries.clear(); view.loaded = false;
+    refresh().catch(() => {});
+  }
+
+  async function say(text, thread) {
+    await api("/console/api/messages", { user: view.user, text, thread: thread || null });
+    scheduleRefresh();
+  }
+
+  async function click(entry, index, row) {
+    for (const button of row.querySelectorAll("button")) button.disabled = true;
+    try {
+      await api("/console/api/actions", { user: view.user, entry: entry.id, button: index, click: crypto.randomUUID ? crypto.randomUUID() : String(Math.random()) });
+    } catch (_) {
+      for (const button of row.querySelectorAll("button")) button.disabled = false;
+    }
+    scheduleRefresh();
+  }
+
+  function connect() {
+    const live = $("#live");
+    const source = new EventSource("/console/api/events");
+    source.addEventListener("change", scheduleRefresh);
+    source.onopen = () => { live.textContent = "live"; live.classList.add("on"); };
+    source.onerror = () => { live.textContent = "reconnecting…"; live.classList.remove("on"); };
+  }
+
+  function start() {
+    $("#user").value = view.user;
+    $("#who").addEventListener("submit", (event) => { event.preventDefault(); switchTo($("#user").value.trim()); });
+    $("#user").addEventListener("change", () => switchTo($("#user").value.trim()));
+    const text = $("#text");
+    $("#composer").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const value = text.value.trim();
+      if (!value) return;
+      text.value = "";
+      say(value).catch(() => { text.value = value; });
+    });
+    text.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); $("#composer").requestSubmit(); }
+    });
+    $("#examples").replaceChildren(...EXAMPLES.map((example) => {
+      const button = el("button", { type: "button" }, example);
+      button.addEventListener("click", () => { text.value = example; text.focus(); });
+      return el("li", {}, button);
+    }));
+    switchTo(view.user);
+    connect();
+  }
+
+  document.addEventListener("DOMContentLoaded", start);
+})();
