@@ -1,0 +1,142 @@
+"""What happens after the acknowledgement: claim the delivery once, run the pipeline, answer.
+
+A delivery is claimed in the ledger first (a retried event or a repeated click
+finds the claim and stops); if the work then fails, the claim is released so
+Slack's retry is answered, and the user is told politely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+
+from bot.adapters.slack import convert
+from bot.adapters.slack.ledger import Ledger
+from bot.adapters.slack.outgoing import SlackPoster
+from bot.errors import AdapterError
+from bot.models import Address, Interaction, Message, Notice, Reply
+from bot.outbox import SqlOutbox
+
+log = structlog.get_logger(__name__)
+
+SORRY = "Sorry, something went wrong on my side. Please try again."
+
+
+class SlackWork:
+    """Runs commands, events and clicks through the pipeline and posts the replies."""
+
+    def __init__(self, *, runtime: Any, poster: SlackPoster, ledger: Ledger, adapter: Any) -> None:
+        self.runtime = runtime
+        self.poster = poster
+        self.ledger = ledger
+        self.adapter = adapter
+
+    async def command(self, body: dict[str, Any]) -> None:
+        """``/flowdesk <text>``: open a thread for the conversation, then answer in it."""
+        key = f"slack:command:{body.get('team_id', '')}:{body.get('trigger_id', '')}"
+        text = convert.clean_text(str(body.get("text", "")))
+
+        async def run() -> Address:
+            thread = await self._open_thread(body)
+            message = convert.command_message(body, thread=thread, text=text)
+            name = await self.poster.name(message.workspace, message.user, body.get("enterprise_id"))
+            message = await self._with_names(message.model_copy(update={"user_name": name or message.user_name}))
+            reply = await self.runtime.dispatcher.handle_message(message, delivery_key=key)
+            if reply is not None:
+                await self._deliver(message.address(), reply, key)
+            return message.address()
+
+        fallback = convert.command_message(body, thread=None, text=text).address()
+        await self._once(key, run, fallback)
+
+    async def event(self, body: dict[str, Any], event: dict[str, Any], *, mention: bool) -> None:
+        """An app_mention or a direct message, answered once in its thread."""
+        key = f"slack:event:{body.get('event_id') or event.get('client_msg_id') or event.get('ts')}"
+        raw = str(event.get("text", ""))
+        bot = self.adapter.bot_user_id or _bot_id(body)
+        text = convert.clean_text(raw, bot_user_id=bot, strip_leading_mention=mention)
+        workspace = str(event.get("team") or body.get("team_id") or "")
+        base = convert.event_message(body, event, text=text, user_name=None, mentions=())
+
+        async def run() -> Address:
+            name = await self.poster.name(workspace, str(event["user"]), body.get("enterprise_id"))
+            mentions = convert.mentions_in(raw, bot_user_id=bot)
+            message = await self._with_names(base.model_copy(update={"user_name": name, "mentions": mentions}))
+            reply = await self.runtime.dispatcher.handle_message(message, delivery_key=key)
+            if reply is not None:
+                await self._deliver(message.address(), reply, key)
+            return message.address()
+
+        await self._once(key, run, base.address())
+
+    async def click(self, body: dict[str, Any]) -> None:
+        """A button: the pipeline decides; the card is updated in place or a private notice sent."""
+        interaction = convert.click(body)
+
+        async def run() -> Address:
+            try:
+                reply = await self.runtime.dispatcher.handle_interaction(interaction)
+            except AdapterError as exc:
+                log.info("slack.click_refused", action=interaction.action_id, error=exc.message)
+                reply = Reply(text=f"That button didn't work: {exc.message}", private=True)
+            if reply is not None:
+                await self._answer_click(interaction, reply)
+            return interaction.address()
+
+        private = interaction.address().model_copy(update={"thread": None})
+        await self._once(interaction.delivery_id, run, private, sorry_private=True)
+
+    async def _answer_click(self, interaction: Interaction, reply: Reply) -> None:
+        if reply.replace and not reply.private:
+            await self.poster.update({**interaction.ref, "workspace": interaction.workspace}, reply)
+            return
+        await self._deliver(interaction.address(), reply, interaction.delivery_id)
+
+    async def _once(self, key: str, run: Callable[[], Awaitable[Address]], where: Address,
+                    *, sorry_private: bool = False) -> None:
+        seen = f"slack:seen:{key}"
+        if not await self.ledger.claim(seen):
+            log.info("slack.duplicate_delivery", key=key)
+            return
+        try:
+            await run()
+        except Exception:  # noqa: BLE001 - the user is told; Slack's retry may succeed
+            log.exception("slack.work_failed", key=key)
+            await self.ledger.release(seen)
+            await self._deliver(where, Reply(text=SORRY, private=sorry_private), f"{key}:sorry")
+
+    async def _deliver(self, to: Address, reply: Reply, key: str) -> None:
+        """Post now; if Slack refuses for now (rate limit, outage), the outbox retries it later."""
+        try:
+            await self.poster.send(to, reply)
+        except Exception as exc:  # noqa: BLE001 - never drop an answer: queue it
+            log.warning("slack.reply_queued", key=key, error=str(exc))
+            notice = Notice(to=to, reply=reply, key=f"{key}:reply")
+            async with self.runtime.database.transaction() as session:
+                await SqlOutbox().enqueue(session, kind="notice", key=notice.key,
+                                          payload=notice.model_dump(mode="json"))
+            self.runtime.worker.wake()
+
+    async def _open_thread(self, body: dict[str, Any]) -> str | None:
+        """The message that holds a command's conversation; None where the bot may not post."""
+        shown = str(body.get("text", "")).replace("<!", "&lt;!")
+        return await self.poster.announce(
+            workspace=str(body.get("team_id", "")), enterprise_id=body.get("enterprise_id"),
+            channel=str(body.get("channel_id", "")), mrkdwn=f"<@{body['user_id']}> asked: /flowdesk {shown}")
+
+    async def _with_names(self, message: Message) -> Message:
+        """Mentions with the names people see, so cards say "Dana Kim" rather than an id."""
+        named = []
+        for mention in message.mentions:
+            name = mention.name or await self.poster.name(message.workspace, mention.id, message.ref.get("enterprise_id"))
+            named.append(mention.model_copy(update={"name": name}))
+        return message.model_copy(update={"mentions": tuple(named)})
+
+
+def _bot_id(body: dict[str, Any]) -> str | None:
+    for item in body.get("authorizations") or []:
+        if isinstance(item, dict) and item.get("is_bot"):
+            return str(item.get("user_id") or "") or None
+    return None

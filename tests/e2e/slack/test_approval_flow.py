@@ -1,0 +1,103 @@
+"""Slash command -> approval card -> approver clicks -> requester told in the thread."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from tests.e2e.slack.conftest import Bot
+from tests.fakes.slack_api import FakeSlack
+
+ASK = "ask <@UDANA0001> to approve the new laptop"
+
+
+def _card(slack: FakeSlack) -> dict[str, Any] | None:
+    for call in slack.of("chat.postMessage"):
+        blocks = call.args.get("blocks") or []
+        if any(e.get("action_id") == "approval.approve" for b in blocks if b["type"] == "actions"
+               for e in b["elements"]):
+            return {**call.args, "ts": _ts_of(slack, call)}
+    return None
+
+
+def _ts_of(slack: FakeSlack, call: Any) -> str:
+    """The ts the fake answered ``call`` with (it numbers posted messages in order)."""
+    counted = [c for c in slack.calls if c.method in ("chat.postMessage", "chat.postEphemeral")]
+    return f"1700000000.{counted.index(call) + 1:06d}"
+
+
+async def request_approval(bot: Bot) -> tuple[str, dict[str, Any]]:
+    """Run the slash command; returns the thread ts and the approver's card."""
+    bot.nlu.teach(ASK, "approval.request", approver="UDANA0001", subject="the new laptop")
+    response = await bot.player.command(ASK, user="W111", user_name="pat")
+    assert response.status == 200
+    card = await bot.slack.wait_for(lambda: _card(bot.slack))
+    root = bot.slack.of("chat.postMessage")[0]
+    assert "asked: /flowdesk" in root.args["text"]
+    thread = _ts_of(bot.slack, root)
+    return thread, card
+
+
+def _texts(blocks: list[dict[str, Any]]) -> str:
+    out = []
+    for block in blocks:
+        if "text" in block:
+            out.append(block["text"]["text"])
+        out += [f["text"] for f in block.get("fields", [])]
+        out += [e.get("text", {}).get("text", "") if isinstance(e.get("text"), dict) else e.get("text", "")
+                for e in block.get("elements", [])]
+    return "\n".join(out)
+
+
+async def test_slash_command_to_decision_told_in_thread(bot: Bot) -> None:
+    thread, card = await request_approval(bot)
+    assert card["thread_ts"] == thread and card["channel"] == "C111"
+    labels = [e["text"]["text"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert labels == ["Approve", "Reject"]
+    assert "Dana Kim" in _texts(card["blocks"])
+    acknowledged = await bot.slack.wait_for(
+        lambda: [c for c in bot.slack.of("chat.postMessage") if c.args.get("thread_ts") == thread
+                 and "APR-" in c.args["text"] and not c.args.get("blocks")])
+    assert "Dana Kim" in acknowledged[0].args["text"]
+
+    response = await bot.player.click(card, action_id="approval.approve", user="UDANA0001", user_name="dana")
+    assert response.status == 200
+    update = await bot.slack.wait_for(lambda: bot.slack.of("chat.update"))
+    assert update[0].args["ts"] == card["ts"] and update[0].args["channel"] == "C111"
+    shown = _texts(update[0].args["blocks"])
+    assert "Approved" in shown and "When" in shown and "UTC" in shown
+    assert not any(b["type"] == "actions" for b in update[0].args["blocks"])
+    told = await bot.slack.wait_for(lambda: [c for c in bot.slack.of("chat.postMessage")
+                                             if c.args.get("thread_ts") == thread and "was approved by" in c.args["text"]])
+    assert len(told) == 1 and "Dana Kim" in told[0].args["text"]
+
+
+async def test_non_approver_click_changes_nothing(bot: Bot) -> None:
+    thread, card = await request_approval(bot)
+    posts_before = len(bot.slack.of("chat.postMessage"))
+    response = await bot.player.click(card, action_id="approval.approve", user="UEVE00001", user_name="eve")
+    assert response.status == 200
+    hook = await bot.slack.wait_for(lambda: bot.slack.hooks)
+    assert hook[0][1]["response_type"] == "ephemeral"
+    assert "approver" in hook[0][1]["text"].lower() or "only" in hook[0][1]["text"].lower()
+    await asyncio.sleep(0.5)
+    assert bot.slack.of("chat.update") == []
+    assert not [c for c in bot.slack.of("chat.postMessage")[posts_before:] if "approved" in c.args["text"]]
+    # The real approver can still decide afterwards.
+    await bot.player.click(card, action_id="approval.reject", user="UDANA0001")
+    await bot.slack.wait_for(lambda: bot.slack.of("chat.update"))
+
+
+async def test_concurrent_clicks_give_one_decision(bot: Bot) -> None:
+    thread, card = await request_approval(bot)
+    clicks = [bot.player.click(card, action_id=action, user="UDANA0001", action_ts=f"1700000100.00000{i}")
+              for i, action in enumerate(["approval.approve", "approval.reject"] * 3)]
+    statuses = [r.status for r in await asyncio.gather(*clicks)]
+    assert statuses == [200] * 6
+    await bot.slack.wait_for(lambda: [c for c in bot.slack.of("chat.postMessage") if "was approved by" in c.args["text"]
+                                      or "was rejected by" in c.args["text"]])
+    await asyncio.sleep(1.0)
+    results = [c for c in bot.slack.of("chat.postMessage") if c.args.get("thread_ts") == thread
+               and ("was approved by" in c.args["text"] or "was rejected by" in c.args["text"])]
+    assert len(results) == 1
+    assert len(bot.slack.of("chat.update")) == 1
