@@ -1,16 +1,13 @@
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "connectors"))
-
-from bot.storage.database import Database  # noqa: E402
-from fd_harness import sqlite_database  # noqa: E402
-from smtp_server import SmtpSink  # noqa: E402
+from bot.storage.database import Database
+from tests.integration.connectors.smtp_server import SmtpSink
+from tests.unit.connectors.fd_harness import sqlite_database
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from bot.storage.database import Database
 from connectors.approvals import ApprovalsConfig, ApprovalsConnector
 from connectors.approvals.models import from_ref
 from connectors.tables import approval_events, approvals
-from fd_harness import Harness, postgres_database, postgres_reachable, sqlite_database
+from tests.unit.connectors.fd_harness import Harness, postgres_database, postgres_reachable, sqlite_database
 
 CLICKS = 50
 

@@ -17,8 +17,8 @@ from bot.outbox import utcnow
 from bot.storage.database import Database
 from bot.worker import OutboxWorker
 from connectors.email import EmailConfig, EmailConnector
-from fd_harness import Harness
-from smtp_server import SmtpSink
+from tests.unit.connectors.fd_harness import Harness
+from tests.integration.connectors.smtp_server import SmtpSink
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage.database import Database
-from fd_harness import sqlite_database
+from tests.unit.connectors.fd_harness import sqlite_database
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from bot.storage.database import Database
 from connectors.approvals import ApprovalsConfig, ApprovalsConnector
 from connectors.approvals.models import from_ref
 from connectors.tables import approval_events
-from fd_harness import Harness
+from tests.unit.connectors.fd_harness import Harness
 
 
 class Clock:

@@ -14,7 +14,7 @@ from bot.storage.database import Database
 from connectors.data_entry import DataEntryConfig, DataEntryConnector
 from connectors.data_entry.forms import load_forms
 from connectors.tables import records
-from fd_harness import Harness
+from tests.unit.connectors.fd_harness import Harness
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from bot.errors import ActionRejected
 from bot.storage.database import Database
 from bot.worker import OutboxWorker
 from connectors.email import EmailConfig, EmailConnector
-from fd_harness import Harness
+from tests.unit.connectors.fd_harness import Harness
 
 
 def _connector(tmp_path: Path, **config: object) -> EmailConnector:
