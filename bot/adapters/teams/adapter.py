@@ -80,6 +80,8 @@ class TeamsAdapter:
         posted: dict[str, Any] = {}
 
         async def post(turn_context: TurnContext) -> None:
+            # botbuilder gives the continuation a random id; reply to the message the reference names.
+            turn_context.activity.id = reference.activity_id
             kind = getattr(turn_context.activity.conversation, "conversation_type", None)
             if user is not None and (reply.private or reference.conversation.id == ""):
                 conversation_id = await open_personal_chat(turn_context, user, self.store)
@@ -140,6 +142,8 @@ async def _read_activity(request: web.Request) -> Activity:
         raise AdapterError("the body is not JSON") from None
     if not isinstance(body, dict):
         raise AdapterError("an activity is a JSON object")
+    if not isinstance(body.get("text"), (str, type(None))):
+        raise AdapterError("text must be a string")
     try:
         activity = Activity().deserialize(body)
     except Exception:  # noqa: BLE001 - msrest raises several types for bad shapes
