@@ -28,6 +28,7 @@ CHANNEL = "console"
 STATIC = Path(__file__).resolve().parent / "static"
 ASSETS = {"console.js": "text/javascript", "console.css": "text/css", "favicon.svg": "image/svg+xml"}
 DEFAULT_PEOPLE = ("alex", "dana", "sam")
+SETTLE = 10.0
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 _MENTION = re.compile(r"(?<![\w.])@([A-Za-z][\w.\-]*[\w])")
@@ -51,7 +52,7 @@ class ConsoleAdapter:
         self.guard = ConsoleGuard(exposed=exposed, token=token)
         self.store = ConsoleStore(database=runtime.database)
         self._parses: dict[str, Parse] = {}
-        self._busy: dict[str, int] = {}
+        self._busy: dict[str, set[asyncio.Task[None]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = asyncio.Event()
         runtime.dispatcher.parse_observers.append(self._observe)
@@ -84,7 +85,15 @@ class ConsoleAdapter:
             await asyncio.wait(list(self._tasks), timeout=timeout)
 
     async def send(self, to: Address, reply: Reply) -> dict[str, Any]:
-        """Post a reply or notice into its thread (a new thread when it names none)."""
+        """Post a reply or notice into its thread (a new thread when it names none).
+
+        A notice waits for the reply to the message that caused it, so the thread
+        reads in order (the worker may deliver before the reply is posted).
+        """
+        me = asyncio.current_task()
+        answering = {task for task in self._busy.get(to.thread or "", ()) if task is not me}
+        if answering:
+            await asyncio.wait(answering, timeout=SETTLE)
         entry = await self.store.say(thread=to.thread or "", reply=reply, to=to.user)
         return {"entry": entry.id, "thread": entry.thread}
 
@@ -120,7 +129,7 @@ class ConsoleAdapter:
         people = sorted({*DEFAULT_PEOPLE, *await self.store.people(), user})
         threads = await self.store.threads(user)
         return web.json_response({"user": user, "people": people, "threads": threads,
-                                  "busy": sorted(t for t, n in self._busy.items() if n > 0)})
+                                  "busy": sorted(self._busy)})
 
     async def side_panel(self, request: web.Request) -> web.Response:
         self.guard.check(request)
@@ -139,7 +148,7 @@ class ConsoleAdapter:
         folder, _ = self._mail_target()
 
         async def signature() -> tuple[Any, ...]:
-            busy = tuple(sorted(t for t, n in self._busy.items() if n > 0))
+            busy = tuple(sorted(self._busy))
             return (await self.store.signature(), await panel.signature(self.runtime.database, folder), busy)
 
         return await live.stream(request, signature=signature, wait=self.store.changed.wait, closing=self._closing)
@@ -202,15 +211,16 @@ class ConsoleAdapter:
             await self.store.say(thread=entry.thread, reply=reply, to=entry.author)
 
     def _spawn(self, thread: str, work: Any) -> None:
-        self._busy[thread] = self._busy.get(thread, 0) + 1
         task = asyncio.get_running_loop().create_task(work)
+        self._busy.setdefault(thread, set()).add(task)
         self._tasks.add(task)
 
         def done(finished: asyncio.Task[None]) -> None:
             self._tasks.discard(finished)
-            self._busy[thread] -= 1
-            if not self._busy[thread]:
-                del self._busy[thread]
+            running = self._busy.get(thread, set())
+            running.discard(finished)
+            if not running:
+                self._busy.pop(thread, None)
             self.store.changed.notify()
 
         task.add_done_callback(done)

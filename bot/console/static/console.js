@@ -42,6 +42,7 @@
     box.hidden = !text;
   }
 
+  const hue = (name) => [...name].reduce((sum, ch) => (sum * 31 + ch.charCodeAt(0)) % 360, 7);
   const when = (iso) => { const d = new Date(iso); return isNaN(d) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); };
 
   function cardEl(card, entry) {
@@ -88,8 +89,9 @@
     if (entry.text && !(entry.card && entry.text === entry.card.title)) body.append(el("div", { class: "text" }, entry.text));
     if (entry.card) body.append(cardEl(entry.card, entry));
     if (!entry.is_bot) { const reading = nluEl(entry, busy); if (reading) body.append(reading); }
-    return el("li", { class: `entry${isReply ? " reply" : ""}`, "data-entry": entry.id },
-      el("div", { class: `avatar${entry.is_bot ? " bot" : ""}`, "aria-hidden": "true" }, who.slice(0, 1).toUpperCase()), body);
+    const avatar = el("div", { class: `avatar${entry.is_bot ? " bot" : ""}`, "aria-hidden": "true" }, who.slice(0, 1).toUpperCase());
+    if (!entry.is_bot) avatar.style.background = `hsl(${hue(who)} 55% 38%)`;
+    return el("li", { class: `entry${isReply ? " reply" : ""}`, "data-entry": entry.id }, avatar, body);
   }
 
   function threadEl(id) {
