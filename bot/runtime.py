@@ -69,8 +69,10 @@ class Runtime:
         self.directory = PeopleDirectory()
         self.adapters: dict[str, PlatformAdapter] = {}
         self.worker = OutboxWorker(database=self.database, deliverers={}, ticks=())
-        self.dispatcher = Dispatcher(database=self.database, registry=self.registry, nlu=self.nlu,
-                                     directory=self.directory, on_commit=self.worker.wake)
+        options: dict[str, Any] = dict(database=self.database, registry=self.registry, nlu=self.nlu,
+                                       directory=self.directory, on_commit=self.worker.wake)
+        self.scale = _scale_out(settings)
+        self.dispatcher = self.scale.dispatcher(**options) if self.scale else Dispatcher(**options)
         self._worker_task: asyncio.Task[None] | None = None
 
     def add_adapter(self, adapter: PlatformAdapter) -> None:
@@ -91,13 +93,15 @@ class Runtime:
         self.worker.ticks = tuple(self._ticks())
         if self.lazy_nlu is not None and load_nlu_now:
             self.lazy_nlu.start()
-        if run_worker:
+        if run_worker and self.scale is None:  # with Redis, `flowdesk worker` delivers from the queue
             self._worker_task = asyncio.get_running_loop().create_task(self.worker.run())
 
     async def close(self) -> None:
         self.worker.stop()
         if self._worker_task is not None:
             await asyncio.wait_for(self._worker_task, timeout=10)
+        if self.scale is not None:
+            await self.scale.close()
         for adapter in self.adapters.values():
             await adapter.close()
         await self.registry.close()
@@ -123,3 +127,12 @@ class Runtime:
                 self.worker.wake()
 
         return [lambda now, c=connector: tick(c, now) for connector in self.registry.connectors]
+
+
+def _scale_out(settings: Settings) -> Any:
+    """The multi-replica mode's Redis parts when ``FLOWDESK_REDIS_URL`` is set, else None."""
+    if not settings.redis_url:
+        return None
+    from bot.scale.mode import ScaleOut
+
+    return ScaleOut(redis_url=settings.redis_url)

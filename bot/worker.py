@@ -100,6 +100,39 @@ class OutboxWorker:
         await self._observe(now)
         return delivered
 
+    async def due_keys(self, now: datetime | None = None, *, limit: int = 500) -> list[str]:
+        """Keys of rows that are due and not leased (the queue's sweep re-enqueues them)."""
+        now = now or utcnow()
+        async with self.database.sessions() as session:
+            keys = (
+                await session.execute(
+                    sa.select(outbox.c.key)
+                    .where(outbox.c.state == "pending", outbox.c.next_attempt_at <= now)
+                    .where(sa.or_(outbox.c.locked_until.is_(None), outbox.c.locked_until < now))
+                    .order_by(outbox.c.id)
+                    .limit(limit)
+                )
+            ).scalars().all()
+        return list(keys)
+
+    async def deliver_key(self, key: str, now: datetime | None = None) -> bool:
+        """Claim the row ``key`` with the same lease as a round, and deliver it (queue jobs).
+
+        Returns False when the row is not due, already sent, or leased by another worker.
+        """
+        now = now or utcnow()
+        async with self.database.transaction() as session:
+            result = await session.execute(
+                outbox.update()
+                .where(outbox.c.key == key, outbox.c.state == "pending", outbox.c.next_attempt_at <= now)
+                .where(sa.or_(outbox.c.locked_until.is_(None), outbox.c.locked_until < now))
+                .values(locked_until=now + LEASE)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return False
+            row = (await session.execute(sa.select(outbox).where(outbox.c.key == key))).one()
+        return await self._deliver(row)
+
     async def _claim(self, now: datetime) -> list[Any]:
         async with self.database.transaction() as session:
             due = (

@@ -13,13 +13,21 @@ async def run_worker(settings: Settings) -> None:
     """Deliver the outbox and run schedules until SIGTERM/SIGINT; queued work stays queued."""
     runtime = Runtime(settings=settings, nlu=_NoNLU())
     _add_sending_adapters(runtime)
-    await runtime.start(run_worker=True, load_nlu_now=False)
+    queued = settings.redis_url is not None
+    await runtime.start(run_worker=not queued, load_nlu_now=False)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    await runtime.close()
+    try:
+        if queued:
+            from bot.scale.workers import run_queue_worker
+
+            await run_queue_worker(runtime.worker, str(settings.redis_url), stop=stop)
+        else:
+            await stop.wait()
+    finally:
+        await runtime.close()
 
 
 def _add_sending_adapters(runtime: Runtime) -> None:
