@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, create_model
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import ActionRejected, ConfigError
-from bot.models import ActionResult, Card
-from connectors.base import ActionContext, Connector, ConnectorConfig, action
+from bot.models import ActionResult, Actor, Address, Card
+from connectors.base import ActionContext, Connector, ConnectorConfig, Outbox, action
 from connectors.workflows import engine
+from connectors.workflows.scheduled import closed_approvals, scheduled_context
 from connectors.workflows.spec import Input, Workflow
 from connectors.workflows.validate import WorkflowError, load_workflow
 
@@ -125,6 +129,17 @@ class WorkflowsConnector(Connector):
                             summary=f"{instance.ref} ({instance.workflow}) is {instance.status} at {instance.state}.",
                             card=Card(title=f"{instance.ref} · {instance.workflow}",
                                       fields=(("State", instance.state), ("Status", instance.status))))
+
+    async def tick(self, session: AsyncSession, *, now: datetime, outbox: Outbox) -> list[Any]:
+        """Resume instances whose approval closed without a click (expired): the outcome is ``expired``."""
+        notices: list[Any] = []
+        for instance_id, outcome, data in await closed_approvals(session):
+            ctx = scheduled_context(session, now=now, outbox=outbox)
+            instance = await engine.load(ctx, instance_id)
+            ctx = replace(ctx, actor=Actor.model_validate(instance.actor), origin=Address.model_validate(instance.origin))
+            found = await engine.advance(ctx, self._workflow(instance), instance, outcome, data)
+            notices += [*found, engine.end_notice(instance)] if instance.status != "waiting" else found
+        return notices
 
     def _workflow(self, instance: engine.Instance) -> Workflow:
         workflow = self.workflows.get(instance.workflow)
