@@ -31,7 +31,10 @@ async def run_worker(settings: Settings) -> None:
 
 
 def _add_sending_adapters(runtime: Runtime) -> None:
+    from bot.console.adapter import ConsoleAdapter
+
     settings = runtime.settings
+    runtime.add_adapter(ConsoleAdapter(runtime=runtime))  # posts into console threads in the database
     if settings.slack_enabled:
         from bot.adapters.slack import SlackAdapter
 

@@ -86,7 +86,7 @@
     const meta = el("div", { class: "meta" }, el("span", { class: "author" }, who), el("time", { class: "time", dateTime: entry.at }, when(entry.at)),
       entry.private_to ? el("span", { class: "private" }, "Only visible to you") : null);
     const body = el("div", { class: "content" }, meta);
-    if (entry.text && !(entry.card && entry.text === entry.card.title)) body.append(el("div", { class: "text" }, entry.text));
+    if (entry.text && !(entry.card && [entry.card.title, entry.card.footer].includes(entry.text))) body.append(el("div", { class: "text" }, entry.text));
     if (entry.card) body.append(cardEl(entry.card, entry));
     if (!entry.is_bot) { const reading = nluEl(entry, busy); if (reading) body.append(reading); }
     const avatar = el("div", { class: `avatar${entry.is_bot ? " bot" : ""}`, "aria-hidden": "true" }, who.slice(0, 1).toUpperCase());
