@@ -77,7 +77,7 @@ class FakeBotFramework:
         self.access_token = access_token
         self.members = dict(members or {})
         self.calls: list[Call] = []
-        self.token_requests = 0
+        self.token_requests: list[str] = []
         self._ids = itertools.count(1_700_000_000_000)
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -199,7 +199,7 @@ class FakeBotFramework:
         if form.get("client_id") != self.app_id or form.get("client_secret") != self.app_password:
             return web.json_response({"error": "invalid_client", "error_description": "bad credentials"}, status=401)
         with self._lock:
-            self.token_requests += 1
+            self.token_requests.append(request.match_info["tenant"])
         return web.json_response({"access_token": self.access_token, "token_type": "Bearer", "expires_in": 3600})
 
     def _record(self, request: web.Request, body: dict[str, Any]) -> bool:

@@ -66,6 +66,7 @@ class TeamsAdapter:
             problem = convert.problem_of(activity)
             if problem:
                 raise AdapterError(problem)
+            self._check_tenant(activity)
             invoke = await self.cloud.process_activity(result, activity, self.bot.on_turn)
         except AdapterError as exc:
             return web.json_response({"error": exc.message}, status=exc.status)
@@ -73,6 +74,12 @@ class TeamsAdapter:
             return web.Response(status=201)
         body = serializer_helper(invoke.body) if isinstance(invoke.body, Model) else invoke.body
         return web.json_response(body, status=int(invoke.status or 200))
+
+    def _check_tenant(self, activity: Activity) -> None:
+        """A single-tenant registration serves its own tenant only."""
+        tenant = convert.tenant_of(activity)
+        if self.settings.teams_tenant_id and tenant and tenant != self.settings.teams_tenant_id:
+            raise AdapterError(f"this bot serves tenant {self.settings.teams_tenant_id} only", status=403)
 
     async def send(self, to: Address, reply: Reply) -> dict[str, Any]:
         """Post a notice where ``to`` points (its stored conversation, or the person's 1:1 chat)."""

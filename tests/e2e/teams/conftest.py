@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,7 @@ class TeamsChannel:
         self.bf = bf
         self.key = key
         self.sent = 0
+        self.runtime: Runtime | None = None
 
     def token(self, **overrides: Any) -> str:
         return self.key.token(audience=overrides.pop("audience", APP_ID),
@@ -124,15 +126,23 @@ class TeamsChannel:
         return activity
 
 
+@asynccontextmanager
+async def serve(bf: FakeBotFramework, key: SigningKey, data_dir: Path, nlu: ScriptedNLU, *,
+                run_worker: bool = True, **env: str) -> AsyncIterator[TeamsChannel]:
+    """``flowdesk serve`` on a loopback port (worker included unless told otherwise)."""
+    runtime = make_runtime(bf, data_dir, nlu, **env)
+    runtime.worker.poll_interval = 0.1
+    server = TestServer(build_app(runtime, run_worker=run_worker), host="127.0.0.1")
+    async with TestClient(server) as client:
+        channel = TeamsChannel(client, bf, key)
+        channel.runtime = runtime
+        yield channel
+
+
 @pytest.fixture
 async def teams(bf: FakeBotFramework, signing_key: SigningKey, data_dir: Path,
                 nlu: ScriptedNLU) -> AsyncIterator[TeamsChannel]:
-    runtime = make_runtime(bf, data_dir, nlu)
-    runtime.worker.poll_interval = 0.1
-    server = TestServer(build_app(runtime), host="127.0.0.1")
-    async with TestClient(server) as client:
-        channel = TeamsChannel(client, bf, signing_key)
-        channel.runtime = runtime  # type: ignore[attr-defined]
+    async with serve(bf, signing_key, data_dir, nlu) as channel:
         yield channel
 
 

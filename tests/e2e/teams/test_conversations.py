@@ -1,0 +1,118 @@
+"""Conversation behaviour in Teams: personal chats, the Action.Submit fallback, private replies,
+proactive notices after a restart, and single-tenant registrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bot.models import Address, Reply
+from tests.e2e.teams.conftest import APPROVER, REQUESTER, TeamsChannel, button, card_of, serve
+from tests.e2e.teams.test_approvals import ASK, approval_card, request_approval, results, state_of, teach
+from tests.fakes.botframework import FakeBotFramework, SigningKey
+from tests.fakes.nlu import ScriptedNLU
+
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+
+
+async def test_personal_chat_keeps_the_conversation(teams: TeamsChannel, nlu: Any) -> None:
+    nlu.teach("make a note", "note.add")
+    first = teams.personal_message("make a note")
+    assert (await teams.post(first))[0] == 201
+    asked = await teams.bf.wait_for(lambda c: len(c) == 1)
+    assert asked[0].body["text"] == "What should the note be called?"
+    assert asked[0].activity_id == first["id"]
+    assert (await teams.post(teams.personal_message("groceries")))[0] == 201
+    calls = await teams.bf.wait_for(lambda c: len(c) == 2)
+    assert calls[1].body["text"] == "Noted “groceries”."
+    assert calls[1].conversation == first["conversation"]["id"]
+
+
+async def test_submit_fallback_decides_like_execute(teams: TeamsChannel, nlu: Any) -> None:
+    """Clients without Universal Actions send the Action.Submit fallback as a message with a value."""
+    asked, card_call, card = await request_approval(teams, nlu)
+    fallback = button(card, "Approve")["fallback"]
+    click = {**teams.channel_message("", sender=APPROVER), "text": None, "value": fallback["data"],
+             "replyToId": "1700000000001", "entities": []}
+    status, _ = await teams.post(click)
+    assert status == 201
+    calls = await teams.bf.wait_for(lambda c: results(c))
+    updates = [c for c in calls if c.method == "PUT"]
+    assert [u.activity_id for u in updates] == ["1700000000001"]
+    assert card_of(updates[0].body)["body"][0]["text"].startswith("Approved")
+    assert await state_of(teams) == [("approved", APPROVER["aadObjectId"])]
+
+
+async def test_private_reply_in_a_channel_goes_to_a_personal_chat(teams: TeamsChannel, nlu: Any) -> None:
+    nlu.teach("what did I ask for", "approval.list", scope="requested")
+    asked = teams.channel_message("what did I ask for")
+    assert (await teams.post(asked))[0] == 201
+    calls = await teams.bf.wait_for(lambda c: len(c) == 2)
+    created, posted = calls
+    assert created.path == "/teams/v3/conversations"
+    assert created.body["members"][0]["id"] == REQUESTER["id"] and created.body["isGroup"] is False
+    assert posted.conversation == f"a:personal-{REQUESTER['id']}"
+    assert card_of(posted.body)["body"][0]["text"] == "Your requests"
+    assert not any(c.conversation == asked["conversation"]["id"] for c in calls)
+
+
+async def test_notices_survive_a_restart(bf: FakeBotFramework, signing_key: SigningKey, data_dir: Path,
+                                         nlu: ScriptedNLU) -> None:
+    teach(nlu)
+    asked_in = None
+    async with serve(bf, signing_key, data_dir, nlu, run_worker=False) as first:
+        asked_in = first.channel_message(ASK, people=(APPROVER,))
+        assert (await first.post(asked_in))[0] == 201
+        await bf.wait_for(lambda c: len(c) >= 1)
+    assert approval_card(bf.recorded()) is None
+
+    async with serve(bf, signing_key, data_dir, nlu) as second:
+        calls = await bf.wait_for(lambda c: approval_card(c) is not None)
+        card_call, card = approval_card(calls)  # type: ignore[misc]
+        assert card_call.conversation == asked_in["conversation"]["id"]
+        second.sent = 10
+        click = second.execute(button(card, "Approve"), sender=APPROVER, card_id="1700000000002",
+                               conversation=asked_in["conversation"])
+        status, body = await second.post(click)
+        assert status == 200 and body["type"] == "application/vnd.microsoft.card.adaptive"
+        told = results(await bf.wait_for(lambda c: results(c)))
+        assert told[0].conversation == asked_in["conversation"]["id"]
+
+
+async def test_single_tenant_registration(bf: FakeBotFramework, signing_key: SigningKey, data_dir: Path,
+                                          nlu: ScriptedNLU) -> None:
+    nlu.teach("note hello", "note.add", title="hello")
+    login = bf.login_url.rsplit("/", 1)[0]
+    async with serve(bf, signing_key, data_dir, nlu, FLOWDESK_TEAMS_TENANT_ID=TENANT,
+                     FLOWDESK_TEAMS_LOGIN_URL=login) as teams:
+        stranger = teams.personal_message("note hello")
+        stranger["channelData"] = {"tenant": {"id": "11111111-2222-3333-4444-555555555555"}}
+        assert (await teams.post(stranger))[0] == 403
+        assert nlu.seen == [] and bf.recorded() == []
+
+        assert (await teams.post(teams.personal_message("note hello")))[0] == 201
+        calls = await bf.wait_for(lambda c: len(c) == 1)
+        assert calls[0].authorized
+        assert bf.token_requests == [TENANT]
+
+
+async def test_send_reaches_a_person_by_aad_object_id(teams: TeamsChannel, nlu: Any) -> None:
+    adapter = teams.runtime.adapters["teams"]
+    personal = teams.personal_message("hi")
+    assert (await teams.post(personal))[0] == 201
+    await teams.bf.wait_for(lambda c: len(c) == 1)
+    ref = await adapter.send(Address(platform="teams", user=REQUESTER["aadObjectId"]), Reply(text="ping"))
+    calls = await teams.bf.wait_for(lambda c: len(c) == 2)
+    assert calls[1].conversation == personal["conversation"]["id"] and calls[1].body["text"] == "ping"
+
+    assert (await teams.post(teams.channel_message("hello", sender=APPROVER)))[0] == 201
+    await teams.bf.wait_for(lambda c: len(c) == 3)
+    await adapter.send(Address(platform="teams", user=APPROVER["aadObjectId"]), Reply(text="for Dana"))
+    calls = await teams.bf.wait_for(lambda c: len(c) == 5)
+    assert calls[3].path == "/teams/v3/conversations"
+    assert calls[4].conversation == f"a:personal-{APPROVER['id']}" and calls[4].body["text"] == "for Dana"
+
+    await adapter.update(ref, Reply(text="ping (edited)"))
+    calls = await teams.bf.wait_for(lambda c: len(c) == 6)
+    assert calls[5].method == "PUT" and calls[5].activity_id == ref["activity_id"]
+    assert calls[5].body["text"] == "ping (edited)"
