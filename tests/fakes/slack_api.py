@@ -144,7 +144,7 @@ class FakeSlack:
         if method == "oauth.v2.access":
             return {"ok": True, "app_id": "A111", "access_token": "xoxb-installed", "token_type": "bot",
                     "scope": "commands,chat:write", "bot_user_id": BOT_USER,
-                    "team": {"id": "T222", "name": "Other"}, "enterprise": None,
+                    "team": {"id": "T222", "name": "Other"}, "enterprise": {"id": "E111", "name": "Org"},
                     "authed_user": {"id": "U222"}, "is_enterprise_install": False}
         return {"ok": True}
 

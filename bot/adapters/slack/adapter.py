@@ -137,8 +137,8 @@ class SlackAdapter:
         try:
             checked = await self.guard.check(request)
         except Rejected as rejected:
-            log.info("slack.rejected", status=rejected.status_code, reason=rejected.text)
-            return rejected
+            log.info("slack.rejected", status=rejected.status, reason=rejected.message)
+            return web.json_response({"ok": False, "error": rejected.message}, status=rejected.status)
         if checked.body.get("type") == "app_rate_limited":
             log.warning("slack.events_rate_limited", minute=checked.body.get("minute_rate_limited"))
             return web.Response(status=200)

@@ -17,16 +17,17 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
+from bot.errors import AdapterError
+
 MAX_BODY = 512 * 1024
 """Slack's own requests are a few KiB; a block_actions payload with a large message stays far below."""
 
 
-class Rejected(web.HTTPException):
-    """A request the guard refuses, with the reason in a small JSON body."""
+class Rejected(AdapterError):
+    """A request the guard refuses; ``status`` is the HTTP answer (400, 401 or 413)."""
 
     def __init__(self, status: int, reason: str) -> None:
-        self.status_code = status
-        super().__init__(text=json.dumps({"ok": False, "error": reason}), content_type="application/json")
+        super().__init__(reason, status=status)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,22 +54,24 @@ class SlackRequestGuard:
         raw_bytes = await request.read()
         if len(raw_bytes) > self.max_body:
             raise Rejected(413, "body_too_large")
-        self._verify(request.headers, raw_bytes)
-        try:
-            raw = raw_bytes.decode("utf-8")
-        except UnicodeDecodeError:
-            raise Rejected(400, "body_not_utf8") from None
+        raw = self._verify(request.headers, raw_bytes)
         body = parse(raw, request.content_type)
         self._check_shape(body)
         return Checked(raw=raw, body=body)
 
-    def _verify(self, headers: Mapping[str, str], body: bytes) -> None:
+    def _verify(self, headers: Mapping[str, str], body: bytes) -> str:
+        """The body as text once its signature is right; Slack only sends UTF-8."""
         timestamp = headers.get("X-Slack-Request-Timestamp", "")
         signature = headers.get("X-Slack-Signature", "")
         if not timestamp.isdigit() or len(timestamp) > 12 or not signature.startswith("v0="):
             raise Rejected(401, "invalid_request")
-        if not self.verifier.is_valid(body=body, timestamp=timestamp, signature=signature):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Rejected(400, "body_not_utf8") from None
+        if not self.verifier.is_valid(body=text, timestamp=timestamp, signature=signature):
             raise Rejected(401, "invalid_request")
+        return text
 
     def _check_shape(self, body: dict[str, Any]) -> None:
         kind = body.get("type")

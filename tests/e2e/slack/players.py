@@ -88,3 +88,30 @@ class SlackPlayer:
 
     async def click(self, card: dict[str, Any], **kwargs: Any) -> aiohttp.ClientResponse:
         return await self.post(self.click_body(card, **kwargs), content_type="application/x-www-form-urlencoded")
+
+
+def ts_of(slack: Any, call: Any) -> str:
+    """The ts the fake Slack answered ``call`` with (it numbers posted messages in order)."""
+    counted = [c for c in slack.calls if c.method in ("chat.postMessage", "chat.postEphemeral")]
+    return f"1700000000.{counted.index(call) + 1:06d}"
+
+
+def posted_card(slack: Any, action_id: str) -> dict[str, Any] | None:
+    """The first posted message with a button ``action_id``, with its ts."""
+    for call in slack.of("chat.postMessage"):
+        if any(e.get("action_id") == action_id for b in call.args.get("blocks") or [] if b["type"] == "actions"
+               for e in b["elements"]):
+            return {**call.args, "ts": ts_of(slack, call)}
+    return None
+
+
+def block_texts(blocks: list[dict[str, Any]]) -> str:
+    """All text a person would read in ``blocks``."""
+    out = []
+    for block in blocks:
+        if "text" in block:
+            out.append(block["text"]["text"])
+        out += [f["text"] for f in block.get("fields", [])]
+        out += [e["text"]["text"] if isinstance(e.get("text"), dict) else e.get("text", "")
+                for e in block.get("elements", [])]
+    return "\n".join(out)

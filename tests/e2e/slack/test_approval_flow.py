@@ -6,24 +6,9 @@ import asyncio
 from typing import Any
 
 from tests.e2e.slack.conftest import Bot
-from tests.fakes.slack_api import FakeSlack
+from tests.e2e.slack.players import block_texts, posted_card, ts_of
 
 ASK = "ask <@UDANA0001> to approve the new laptop"
-
-
-def _card(slack: FakeSlack) -> dict[str, Any] | None:
-    for call in slack.of("chat.postMessage"):
-        blocks = call.args.get("blocks") or []
-        if any(e.get("action_id") == "approval.approve" for b in blocks if b["type"] == "actions"
-               for e in b["elements"]):
-            return {**call.args, "ts": _ts_of(slack, call)}
-    return None
-
-
-def _ts_of(slack: FakeSlack, call: Any) -> str:
-    """The ts the fake answered ``call`` with (it numbers posted messages in order)."""
-    counted = [c for c in slack.calls if c.method in ("chat.postMessage", "chat.postEphemeral")]
-    return f"1700000000.{counted.index(call) + 1:06d}"
 
 
 async def request_approval(bot: Bot) -> tuple[str, dict[str, Any]]:
@@ -31,22 +16,11 @@ async def request_approval(bot: Bot) -> tuple[str, dict[str, Any]]:
     bot.nlu.teach(ASK, "approval.request", approver="UDANA0001", subject="the new laptop")
     response = await bot.player.command(ASK, user="W111", user_name="pat")
     assert response.status == 200
-    card = await bot.slack.wait_for(lambda: _card(bot.slack))
+    card = await bot.slack.wait_for(lambda: posted_card(bot.slack, "approval.approve"))
     root = bot.slack.of("chat.postMessage")[0]
     assert "asked: /flowdesk" in root.args["text"]
-    thread = _ts_of(bot.slack, root)
+    thread = ts_of(bot.slack, root)
     return thread, card
-
-
-def _texts(blocks: list[dict[str, Any]]) -> str:
-    out = []
-    for block in blocks:
-        if "text" in block:
-            out.append(block["text"]["text"])
-        out += [f["text"] for f in block.get("fields", [])]
-        out += [e.get("text", {}).get("text", "") if isinstance(e.get("text"), dict) else e.get("text", "")
-                for e in block.get("elements", [])]
-    return "\n".join(out)
 
 
 async def test_slash_command_to_decision_told_in_thread(bot: Bot) -> None:
@@ -54,7 +28,7 @@ async def test_slash_command_to_decision_told_in_thread(bot: Bot) -> None:
     assert card["thread_ts"] == thread and card["channel"] == "C111"
     labels = [e["text"]["text"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert labels == ["Approve", "Reject"]
-    assert "Dana Kim" in _texts(card["blocks"])
+    assert "Dana Kim" in block_texts(card["blocks"])
     acknowledged = await bot.slack.wait_for(
         lambda: [c for c in bot.slack.of("chat.postMessage") if c.args.get("thread_ts") == thread
                  and "APR-" in c.args["text"] and not c.args.get("blocks")])
@@ -64,7 +38,7 @@ async def test_slash_command_to_decision_told_in_thread(bot: Bot) -> None:
     assert response.status == 200
     update = await bot.slack.wait_for(lambda: bot.slack.of("chat.update"))
     assert update[0].args["ts"] == card["ts"] and update[0].args["channel"] == "C111"
-    shown = _texts(update[0].args["blocks"])
+    shown = block_texts(update[0].args["blocks"])
     assert "Approved" in shown and "When" in shown and "UTC" in shown
     assert not any(b["type"] == "actions" for b in update[0].args["blocks"])
     told = await bot.slack.wait_for(lambda: [c for c in bot.slack.of("chat.postMessage")
