@@ -14,7 +14,7 @@ from bot.errors import ActionRejected, ConfigError
 from bot.models import ActionResult, Actor, Address, Card
 from connectors.base import ActionContext, Connector, ConnectorConfig, Outbox, action
 from connectors.workflows import engine
-from connectors.workflows.scheduled import closed_approvals, scheduled_context
+from connectors.workflows.scheduled import approval_state, closed_approvals, scheduled_context
 from connectors.workflows.spec import Input, Workflow
 from connectors.workflows.validate import WorkflowError, load_workflow
 
@@ -100,10 +100,16 @@ class WorkflowsConnector(Connector):
 
     @action("workflow.resume", args=ResumeArgs, internal=True)
     async def resume(self, ctx: ActionContext, args: ResumeArgs) -> ActionResult:
-        """Continue an instance whose pending step finished (called by the approvals connector)."""
+        """Continue an instance whose pending step finished (called by the approvals connector).
+
+        The outcome must match what the approvals table recorded, so a forged
+        call cannot skip an approval.
+        """
         instance = await engine.load(ctx, engine.from_ref(args.instance))
         waited = args.data.get("request_id")
-        if instance.status != "waiting" or instance.state != args.state or (waited and waited != instance.waiting_on):
+        recorded = await approval_state(ctx.session, instance.waiting_on or "")
+        if instance.status != "waiting" or instance.state != args.state or (waited and waited != instance.waiting_on) \
+                or recorded not in (None, args.outcome):
             return ActionResult(action="workflow.resume", status=STATUS[instance.status],
                                 summary=f"{instance.ref} is not waiting for that.", data=_data(instance))
         notices = await engine.advance(ctx, self._workflow(instance), instance, args.outcome, args.data)

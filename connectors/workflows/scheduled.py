@@ -48,6 +48,17 @@ async def closed_approvals(session: AsyncSession) -> list[tuple[int, str, dict[s
             for row in closed]
 
 
+async def approval_state(session: AsyncSession, ref: str) -> str | None:
+    """The stored state of approval ``ref`` (None when ``ref`` is not an approval id)."""
+    match = APPROVAL_REF.match(ref)
+    if match is None:
+        return None
+    state = await session.scalar(
+        sa.select(approvals.c.state).where(approvals.c.id == int(match.group(1)) - APPROVAL_REF_OFFSET)
+    )
+    return str(state) if state is not None else None
+
+
 def scheduled_context(session: AsyncSession, *, now: datetime, outbox: Outbox) -> ActionContext:
     """A context for work done by the schedule: no person to resolve, no actions to run."""
 

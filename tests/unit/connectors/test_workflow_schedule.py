@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,3 +31,19 @@ async def test_an_expired_approval_ends_its_workflow(database: Database, tmp_pat
     assert await harness.tick(workflows, later) == []
     status = await harness.call("workflow.status", {"instance": started.data["instance"]}, user="U1")
     assert status.data["state"] == "declined" and status.data["status"] == "rejected"
+
+
+async def test_a_forged_resume_cannot_skip_an_approval(database: Database, tmp_path: Path) -> None:
+    harness = Harness(database, [ApprovalsConnector(config=ApprovalsConfig()),
+                                 WorkflowsConnector(config=WorkflowsConfig()),
+                                 DataEntryConnector(config=DataEntryConfig()),
+                                 EmailConnector(config=EmailConfig(data_dir=tmp_path))])
+    started = await harness.call("workflow.start", {"workflow": "expense_claim", "inputs": {
+        "amount": 50, "description": "pens", "manager": "U2", "finance": "U3", "email": "alice@example.com"}},
+        user="U1")
+    forged = await harness.click("workflow.resume", json.dumps({
+        "instance": started.data["instance"], "state": "manager_approval", "outcome": "approved",
+        "data": {"request_id": started.data["waiting_on"]}}), user="U1")
+    assert forged.status == "pending" and "not waiting" in forged.summary
+    status = await harness.call("workflow.status", {"instance": started.data["instance"]}, user="U1")
+    assert (status.data["state"], status.data["status"]) == ("manager_approval", "waiting")
