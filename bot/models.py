@@ -170,6 +170,8 @@ class Reply(_Frozen):
     card: Card | None = None
     replace: bool = False
     private: bool = False
+    attachments: tuple[Attachment, ...] = ()
+    """Files to hand to the user with the reply (a report to download); adapters upload them."""
 
 
 class Notice(_Frozen):
@@ -199,6 +201,8 @@ class ActionResult(_Frozen):
     replace: bool = False
     private: bool = False
     notices: tuple[Notice, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    """Files the result offers the user (a CSV report); ``content`` holds the bytes."""
 
 
 class Actor(_Frozen):

@@ -1,0 +1,226 @@
+"""DocumentsConnector: files shared in a thread become records or expenses after a preview.
+
+``document.receive`` is reached by the pipeline when a message carries
+attachments; Enter, Cancel and the report are buttons on the preview. A file
+is entered in one transaction, once: the click that moves the import from
+``ready`` to ``entered`` inserts the records, any other click changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.errors import ActionRejected
+from bot.models import ActionResult, Attachment
+from connectors.base import ActionContext, Connector, ConnectorConfig, action
+from connectors.data_entry.connector import record_ref
+from connectors.data_entry.forms import Form, load_forms
+from connectors.documents import preview, store
+from connectors.documents.errors import DocumentRefused
+from connectors.documents.expense import receipt_draft
+from connectors.documents.mapping import best_form, map_columns
+from connectors.documents.plan import Key, keys_of, plan_rows
+from connectors.documents.report import rejected_csv, report_name
+from connectors.documents.rules import check_against, load_rules
+from connectors.documents.sheets import read_table
+from connectors.documents.sniff import Limits, sniff
+from connectors.tables import records
+
+RECEIVE = "document.receive"
+_IMPORT_ID = r"^[0-9a-f]{32}$"
+
+
+class DocumentsConfig(ConnectorConfig):
+    forms_file: Path | None = None
+    cleaning_file: Path | None = None
+    documents_max_mb: float = Field(default=10, gt=0, le=100)
+    documents_max_rows: int = Field(default=5000, ge=1, le=100_000)
+
+
+class ReceiveArgs(BaseModel):
+    """What the pipeline hands over for a message with files: the files and the words with them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    attachments: list[Attachment] = Field(min_length=1)
+    text: str = ""
+    form: str | None = None
+
+
+class ImportArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    import_id: str = Field(pattern=_IMPORT_ID)
+
+
+class EnterArgs(ImportArgs):
+    fields: dict[str, Any] = Field(default_factory=dict)
+    """Corrections to a receipt's expense (a surface with an editable card sends them)."""
+
+
+class DocumentsConnector(Connector):
+    """Spreadsheets into form records and receipts into expenses, each after the user's Enter."""
+
+    name = "documents"
+    Config = DocumentsConfig
+    config: DocumentsConfig
+
+    def __init__(self, *, config: ConnectorConfig) -> None:
+        super().__init__(config=config)
+        self.forms = load_forms(self.config.forms_file)
+        self.rules = load_rules(self.config.cleaning_file)
+        check_against(self.rules, {name: form.columns for name, form in self.forms.items()})
+        self.limits = Limits(max_bytes=int(self.config.documents_max_mb * 1024 * 1024),
+                             max_rows=self.config.documents_max_rows)
+
+    @action(RECEIVE, args=ReceiveArgs, internal=True)
+    async def receive(self, ctx: ActionContext, args: ReceiveArgs) -> ActionResult:
+        """Read a shared file and show what would be entered."""
+        if len(args.attachments) > 1:
+            raise ActionRejected("Please send one file at a time, so each gets its own preview.")
+        file = args.attachments[0]
+        if file.content is None:
+            raise DocumentRefused(file.name, "the file could not be downloaded from the chat. Try sharing it again.")
+        kind = sniff(file.name, file.content, self.limits)
+        if kind in ("csv", "xlsx"):
+            return await self._sheet(ctx, file.name, file.content, kind, args)
+        return await self._receipt(ctx, file.name, file.content, kind)
+
+    async def _sheet(self, ctx: ActionContext, name: str, data: bytes, kind: Any, args: ReceiveArgs) -> ActionResult:
+        table = await asyncio.to_thread(read_table, name, kind, data, self.limits)
+        form = self._form_for(args.form or args.text, table.headers, name)
+        columns = map_columns(table.headers, form, self.rules.form(form.name))
+        if columns.missing_required:
+            raise DocumentRefused(name, f"no column gives the {form.name} field(s) "
+                                        f"{', '.join(columns.missing_required)} (headers: {', '.join(table.headers)}).")
+        existing = await self._existing_keys(ctx, form)
+        plan = plan_rows(table, form, columns, self.rules, existing)
+        digest = hashlib.sha256(data).hexdigest()
+        before = await store.entered_before(ctx.session, form=form.name, sha256=digest)
+        note = (f"This same file was already entered ({before.entered_count} records); "
+                "its rows show as already entered." if before else "")
+        report = rejected_csv(table.headers, plan.rejected) if plan.rejected else None
+        import_id = await store.create(
+            ctx.session, kind="records", form=form.name, file_name=name, sha256=digest, created_by=ctx.actor.user,
+            origin=ctx.origin.model_dump(mode="json"), payload={"rows": plan.ready}, report=report,
+            ready=len(plan.ready), rejected=len(plan.rejected), now=ctx.now)
+        card = preview.sheet_card(import_id=import_id, file_name=name, form=form.name, ready=len(plan.ready),
+                                  rejected=plan.rejected, mapping=columns.lines(table.headers),
+                                  ignored=columns.ignored, note=note)
+        return ActionResult(action=RECEIVE, status="pending", summary=card.title, card=card,
+                            data={"import_id": import_id, "form": form.name, "ready": len(plan.ready),
+                                  "rejected": [{"row": r.row, "problems": [[p.column, p.message] for p in r.problems]}
+                                               for r in plan.rejected]})
+
+    def _form_for(self, said: str, headers: list[str], name: str) -> Form:
+        words = set(re.findall(r"[a-z_]+", said.lower()))
+        for form_name, form in self.forms.items():
+            if form_name in words or f"{form_name}s" in words:
+                return form
+        guess = best_form(headers, self.forms, {n: self.rules.form(n) for n in self.forms})
+        if guess is None:
+            raise DocumentRefused(name, f"I can't tell which form its columns belong to ({', '.join(headers)}). "
+                                        f"Say which one with the file: {', '.join(sorted(self.forms))}.")
+        return self.forms[guess]
+
+    async def _existing_keys(self, ctx: ActionContext, form: Form) -> dict[Key, str]:
+        duplicates = self.rules.form(form.name).duplicates
+        if not duplicates:
+            return {}
+        found: dict[Key, str] = {}
+        rows = await ctx.session.execute(sa.select(records.c.id, records.c.data).where(records.c.form == form.name))
+        for record_id, data in rows.all():
+            for key in keys_of(data or {}, duplicates):
+                found.setdefault(key, record_ref(form.name, record_id))
+        return found
+
+    async def _receipt(self, ctx: ActionContext, name: str, data: bytes, kind: Any) -> ActionResult:
+        form = self.forms.get("expense")
+        if form is None:
+            raise DocumentRefused(name, "there is no expense form to enter a receipt into.")
+        draft = await asyncio.to_thread(receipt_draft, name, data, kind, form, self.limits)
+        import_id = await store.create(
+            ctx.session, kind="receipt", form=form.name, file_name=name, sha256=hashlib.sha256(data).hexdigest(),
+            created_by=ctx.actor.user, origin=ctx.origin.model_dump(mode="json"), payload=draft.payload(),
+            report=None, ready=0 if draft.missing else 1, rejected=0, now=ctx.now)
+        card = preview.receipt_card(import_id=import_id, file_name=name, read=draft.read, record=draft.record,
+                                    missing=draft.missing)
+        return ActionResult(action=RECEIVE, status="pending", summary=card.title, card=card,
+                            data={"import_id": import_id, "form": form.name, "read": draft.read,
+                                  "record": draft.record})
+
+    @action(preview.ENTER, args=EnterArgs, internal=True)
+    async def enter(self, ctx: ActionContext, args: EnterArgs) -> ActionResult:
+        """Enter the previewed rows (or expense) in one transaction; a second click changes nothing."""
+        item = await self._own(ctx, args.import_id)
+        if item.state != store.READY:
+            return _already(item)
+        form = self.forms[item.form]
+        rows = [(r, v) for r, v in item.payload.get("rows", [])]
+        if item.kind == "receipt":
+            rows = [(0, form.validate({**item.payload["record"], **args.fields}))]
+        existing = await self._existing_keys(ctx, form)
+        duplicates = self.rules.form(form.name).duplicates
+        fresh = [(r, v) for r, v in rows if not any(k in existing for k in keys_of(v, duplicates))]
+        if not await store.decide(ctx.session, item, state=store.ENTERED, by=ctx.actor.user, now=ctx.now,
+                                  entered=len(fresh)):
+            return _already(await self._own(ctx, args.import_id))
+        if fresh:
+            await ctx.session.execute(records.insert(), [
+                {"form": form.name, "data": values, "created_by": ctx.actor.user, "created_at": ctx.now,
+                 "idempotency_key": f"document:{item.id}:{row}"} for row, values in fresh])
+        skipped = len(rows) - len(fresh)
+        footer = (f"Entered {len(fresh)} {form.name} record{'s' if len(fresh) != 1 else ''} from {item.file_name}"
+                  + (f"; {skipped} row(s) were entered by someone else meanwhile and were skipped" if skipped else "")
+                  + (f"; {item.rejected_count} row(s) with problems were left out" if item.rejected_count else "")
+                  + ".")
+        return ActionResult(action=preview.ENTER, summary=footer, replace=True,
+                            card=preview.outcome_card(f"{item.file_name} → {form.name}", footer),
+                            data={"import_id": item.id, "entered": len(fresh), "skipped": skipped})
+
+    @action(preview.CANCEL, args=ImportArgs, internal=True)
+    async def cancel(self, ctx: ActionContext, args: ImportArgs) -> ActionResult:
+        """Drop a previewed file; nothing is entered."""
+        item = await self._own(ctx, args.import_id)
+        if item.state != store.READY or not await store.decide(
+                ctx.session, item, state=store.CANCELLED, by=ctx.actor.user, now=ctx.now):
+            return _already(await self._own(ctx, args.import_id))
+        footer = f"Cancelled: nothing from {item.file_name} was entered."
+        return ActionResult(action=preview.CANCEL, status="cancelled", summary=footer, replace=True,
+                            card=preview.outcome_card(f"{item.file_name} → {item.form}", footer))
+
+    @action(preview.REPORT, args=ImportArgs, internal=True)
+    async def report(self, ctx: ActionContext, args: ImportArgs) -> ActionResult:
+        """The rejected rows of a file as a CSV to download, fix and send again."""
+        item = await self._own(ctx, args.import_id)
+        if not item.report:
+            return ActionResult(action=preview.REPORT, summary=f"No row of {item.file_name} was rejected.",
+                                private=True)
+        file = Attachment(name=report_name(item.file_name), mime_type="text/csv",
+                          content=item.report.encode("utf-8"), size=len(item.report.encode("utf-8")))
+        return ActionResult(action=preview.REPORT, private=True, attachments=(file,),
+                            summary=f"{item.rejected_count} rejected row(s) of {item.file_name}: {file.name}",
+                            data={"csv": item.report, "name": file.name})
+
+    async def _own(self, ctx: ActionContext, import_id: str) -> store.Import:
+        item = await store.get(ctx.session, import_id)
+        if item is None:
+            raise ActionRejected("That file preview is no longer available.", private=True)
+        if item.created_by != ctx.actor.user:
+            raise ActionRejected("Only the person who shared the file can enter or cancel it.", private=True)
+        return item
+
+
+def _already(item: store.Import) -> ActionResult:
+    if item.state == store.ENTERED:
+        text = f"{item.file_name} was already entered ({item.entered_count} records); nothing was added again."
+    else:
+        text = f"{item.file_name} was cancelled; nothing was entered."
+    return ActionResult(action=preview.ENTER, status="rejected", summary=text, private=True)

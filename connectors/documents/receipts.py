@@ -1,0 +1,155 @@
+"""Reads amount, currency, merchant and date out of a receipt's recognised text.
+
+OCR text is noisy: the total is found by its label (TOTAL, AMOUNT DUE, ...)
+rather than by position, sub-totals, tax and change lines are skipped, and
+both ``1,234.56`` and ``1.234,56`` are understood.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
+CODES = ("USD", "EUR", "GBP", "CHF", "CAD", "AUD", "JPY", "INR", "SEK", "NOK", "DKK", "PLN", "CZK")
+_CUR = r"(?:[$€£¥₹]|\b(?:" + "|".join(CODES) + r")\b)"
+_NUM = r"\d{1,3}(?:[.,' ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+MONEY = re.compile(rf"(?P<pre>{_CUR})?\s?(?P<num>{_NUM})(?!\d)\s?(?P<post>{_CUR})?")
+TOTAL_LABELS = ("grand total", "total due", "amount due", "balance due", "total to pay", "to pay",
+                "total amount", "amount paid", "total", "montant", "summe", "betrag", "importe")
+NOT_TOTAL = ("subtotal", "sub total", "sub-total", "total tax", "tax total", "vat", "tip", "change",
+             "cash", "tendered", "savings", "discount", "items", "qty")
+MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+_ISO = re.compile(r"\b(20\d\d)[-/.](\d{1,2})[-/.](\d{1,2})\b")
+_NUMERIC = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](20\d\d|\d\d)\b")
+_NAMED = re.compile(r"\b(\d{1,2})?\s*(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*(\d{1,2})?,?\s+(20\d\d)\b",
+                    re.IGNORECASE)
+_SKIP_MERCHANT = ("receipt", "invoice", "welcome", "tax invoice", "sales", "order", "customer copy", "thank")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceiptFields:
+    """What was read; ``None`` where the text did not say (the user fills it in)."""
+
+    amount: Decimal | None = None
+    currency: str | None = None
+    merchant: str | None = None
+    date: dt.date | None = None
+
+
+def to_decimal(text: str) -> Decimal | None:
+    """``1,234.56``, ``1.234,56``, ``1 234,56`` and ``12,50`` as decimals."""
+    text = text.replace(" ", "").replace("'", "")
+    last = max(text.rfind("."), text.rfind(","))
+    if last >= 0 and len(text) - last - 1 in (1, 2):
+        whole, cents = text[:last], text[last + 1:]
+        text = re.sub(r"[.,]", "", whole) + "." + cents
+    else:
+        text = re.sub(r"[.,]", "", text)
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+def _currency(token: str | None) -> str | None:
+    if not token:
+        return None
+    return SYMBOLS.get(token, token.upper() if token.upper() in CODES else None)
+
+
+def _amounts(line: str) -> list[tuple[Decimal, str | None]]:
+    """Money values of a line, in order, with the currency written next to each."""
+    found = []
+    for match in MONEY.finditer(_ocr_fixes(line)):
+        value = to_decimal(match.group("num"))
+        decimals = re.search(r"[.,]\d{1,2}$", match.group("num"))
+        currency = _currency(match.group("pre")) or _currency(match.group("post"))
+        if value is not None and (decimals or currency):
+            found.append((value, currency))
+    return found
+
+
+def _ocr_fixes(line: str) -> str:
+    """Common misreadings next to digits: ``S12.50`` for ``$12.50``, ``O`` for ``0``, ``12 .50``."""
+    line = re.sub(r"(?<![A-Za-z])[S$](?=\s?\d)", "$", line)
+    line = re.sub(r"(?<=\d)[Oo](?=\d)", "0", line)
+    return re.sub(r"(?<=\d) ?([.,]) ?(?=\d{2}\b)", r"\1", line)
+
+
+def _is_total(line: str) -> bool:
+    folded = line.casefold()
+    return any(label in folded for label in TOTAL_LABELS) and not any(bad in folded for bad in NOT_TOTAL)
+
+
+def find_total(lines: list[str]) -> tuple[Decimal, str | None] | None:
+    """The labelled total (the last one when several), else the largest amount on the receipt."""
+    labelled = [a[-1] for line in lines if _is_total(line) and (a := _amounts(line))]
+    if labelled:
+        return labelled[-1]
+    every = [amount for line in lines if not any(b in line.casefold() for b in NOT_TOTAL) for amount in _amounts(line)]
+    return max(every, key=lambda a: a[0]) if every else None
+
+
+def find_currency(lines: list[str], near_total: str | None) -> str | None:
+    if near_total:
+        return near_total
+    seen: Counter[str] = Counter()
+    for line in lines:
+        for match in re.finditer(_CUR, _ocr_fixes(line)):
+            code = _currency(match.group(0))
+            if code:
+                seen[code] += 1
+    return seen.most_common(1)[0][0] if seen else None
+
+
+def find_date(text: str, *, day_first: bool) -> dt.date | None:
+    """The first date written on the receipt; ``day_first`` settles 03/04 (03 April or March 4)."""
+    candidates: list[tuple[int, dt.date]] = []
+    for match in _ISO.finditer(text):
+        _add(candidates, match.start(), int(match[1]), int(match[2]), int(match[3]))
+    for match in _NUMERIC.finditer(text):
+        a, b, year = int(match[1]), int(match[2]), int(match[3])
+        year = year + 2000 if year < 100 else year
+        day, month = (a, b) if (day_first or b > 12) and a <= 31 else (b, a)
+        if a > 12:
+            day, month = a, b
+        _add(candidates, match.start(), year, month, day)
+    for match in _NAMED.finditer(text):
+        day = match[1] or match[3]
+        if day:
+            _add(candidates, match.start(), int(match[4]), MONTHS[match[2][:3].lower()], int(day))
+    return min(candidates)[1] if candidates else None
+
+
+def _add(candidates: list[tuple[int, dt.date]], at: int, year: int, month: int, day: int) -> None:
+    try:
+        candidates.append((at, dt.date(year, month, day)))
+    except ValueError:
+        pass
+
+
+def find_merchant(lines: list[str]) -> str | None:
+    """The first line near the top that reads like a name (letters, not a date, price or address)."""
+    for line in lines[:6]:
+        words = re.sub(r"[^\w&' .-]", " ", line).strip(" .-")
+        letters = sum(c.isalpha() for c in words)
+        if letters < 3 or letters < 0.6 * len(words.replace(" ", "")) or _amounts(line):
+            continue
+        if any(s in words.casefold() for s in _SKIP_MERCHANT):
+            continue
+        return re.sub(r"\s+", " ", words)[:100]
+    return None
+
+
+def read_receipt(text: str) -> ReceiptFields:
+    """The fields of a receipt from its text (OCR output or a PDF's text layer)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    total = find_total(lines)
+    currency = find_currency(lines, total[1] if total else None)
+    return ReceiptFields(amount=total[0] if total else None, currency=currency, merchant=find_merchant(lines),
+                         date=find_date(text, day_first=currency not in ("USD", None)))

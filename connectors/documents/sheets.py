@@ -1,0 +1,118 @@
+"""Reads CSV and XLSX files into a plain table of cells; never evaluates or keeps formulas.
+
+A workbook is opened read-only without macros, external links or computed
+values: a cell holding a formula refuses the whole file, because its cached
+value may be stale or computed from data the user cannot see.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import warnings
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+from connectors.documents.errors import DocumentRefused
+from connectors.documents.sniff import Kind, Limits
+
+DELIMITERS = ",;\t|"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Table:
+    """Header texts and the data rows; ``numbers[i]`` is the row number the user sees for ``rows[i]``."""
+
+    headers: list[str]
+    rows: list[list[Any]]
+    numbers: list[int]
+
+
+def read_table(name: str, kind: Kind, data: bytes, limits: Limits) -> Table:
+    """The first sheet of a workbook, or the CSV, as header plus rows (blank rows dropped)."""
+    if kind == "csv":
+        raw = _csv_rows(name, data)
+    elif kind == "xlsx":
+        raw = _xlsx_rows(name, data, limits)
+    else:
+        raise DocumentRefused(name, "it is not a spreadsheet.")
+    return _table(name, raw, limits)
+
+
+def _table(name: str, raw: list[tuple[int, list[Any]]], limits: Limits) -> Table:
+    filled = [(n, row) for n, row in raw if any(_blank(v) is False for v in row)]
+    if not filled:
+        raise DocumentRefused(name, "the spreadsheet is empty.")
+    header_no, header = filled[0]
+    headers = [str(v).strip() if v is not None else "" for v in header]
+    while headers and not headers[-1]:
+        headers.pop()
+    if len(headers) > limits.max_columns:
+        raise DocumentRefused(name, f"it has {len(headers)} columns; I read at most {limits.max_columns}.")
+    body = filled[1:]
+    if len(body) > limits.max_rows:
+        raise DocumentRefused(name, f"it has {len(body):,} rows; I read at most {limits.max_rows:,} at a time. "
+                                    "Split the file.")
+    if not body:
+        raise DocumentRefused(name, "the spreadsheet has a header row but no data rows.")
+    width = len(headers)
+    rows = [(list(row) + [None] * width)[:width] for _, row in body]
+    return Table(headers=headers, rows=rows, numbers=[n for n, _ in body])
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _csv_rows(name: str, data: bytes) -> list[tuple[int, list[Any]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:8192], delimiters=DELIMITERS)
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), dialect)
+        return [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:
+        raise DocumentRefused(name, f"the CSV is malformed ({exc}).") from None
+
+
+def _xlsx_rows(name: str, data: bytes, limits: Limits) -> list[tuple[int, list[Any]]]:
+    import openpyxl  # imported here: the workbook reader is only needed for workbooks
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False,
+                                          keep_vba=False, keep_links=False)
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, IndexError) as exc:
+        raise DocumentRefused(name, f"the workbook is corrupt or not a real .xlsx ({type(exc).__name__}).") from None
+    try:
+        sheet = book.worksheets[0]
+        rows: list[tuple[int, list[Any]]] = []
+        for number, cells in enumerate(sheet.iter_rows(), start=1):
+            if number > limits.max_rows + 100 and len(rows) > limits.max_rows + 1:
+                break
+            rows.append((number, [_cell(name, c) for c in cells]))
+        return rows
+    except DocumentRefused:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure inside a broken sheet refuses the file
+        raise DocumentRefused(name, f"the workbook is corrupt ({type(exc).__name__}).") from None
+    finally:
+        book.close()
+
+
+def _cell(name: str, cell: Any) -> Any:
+    if getattr(cell, "data_type", None) == "f":
+        raise DocumentRefused(name, f"cell {cell.coordinate} holds a formula ({str(cell.value)[:40]}). "
+                                    "I only take plain values: paste the values and send it again.")
+    value = cell.value
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date()
+    return value
