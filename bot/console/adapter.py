@@ -129,7 +129,7 @@ class ConsoleAdapter:
         people = sorted({*DEFAULT_PEOPLE, *await self.store.people(), user})
         threads = await self.store.threads(user)
         return web.json_response({"user": user, "people": people, "threads": threads,
-                                  "busy": sorted(self._busy)})
+                                  "busy": sorted(self._busy), "model_ready": bool(self.runtime.nlu_ready)})
 
     async def side_panel(self, request: web.Request) -> web.Response:
         self.guard.check(request)

@@ -77,7 +77,8 @@ class ConsoleStore:
         values = dict(thread=thread or "", author=author, is_bot=is_bot, text=text, private_to=private_to,
                       card=_card(card), created_at=now, updated_at=now)
         async with self.database.transaction() as session:
-            entry_id = (await session.execute(console_entries.insert().values(**values))).inserted_primary_key[0]
+            inserted = await session.execute(console_entries.insert().values(**values))
+            entry_id = inserted.inserted_primary_key[0]  # type: ignore[attr-defined]
             if not thread:
                 await session.execute(console_entries.update().where(console_entries.c.id == entry_id)
                                       .values(thread=str(entry_id)))

@@ -10,7 +10,7 @@
     "help",
   ];
   const NAME = /^[A-Za-z][\w.\-]{0,63}$/;
-  const view = { user: localStorage.getItem("flowdesk.console.user") || "alex", threads: new Map(), entries: new Map(), loaded: false };
+  const view = { connected: null, modelReady: true, user: localStorage.getItem("flowdesk.console.user") || "alex", threads: new Map(), entries: new Map(), loaded: false };
   let pending = null;
 
   function el(tag, props = {}, ...kids) {
@@ -170,6 +170,8 @@
     const user = view.user;
     const [state, panel] = await Promise.all([api(`/console/api/state?user=${encodeURIComponent(user)}`), api("/console/api/panel")]);
     if (user !== view.user) return;
+    view.modelReady = state.model_ready;
+    showLive();
     renderPeople(state.people);
     renderThreads(state.threads, state.busy);
     renderPanel(panel);
@@ -207,12 +209,18 @@
     scheduleRefresh();
   }
 
-  function connect() {
+  function showLive() {
     const live = $("#live");
+    const model = view.modelReady === false ? " · language model loading, replies wait for it" : "";
+    live.textContent = view.connected ? `live${model}` : view.connected === null ? "connecting…" : "reconnecting…";
+    live.classList.toggle("on", Boolean(view.connected));
+  }
+
+  function connect() {
     const source = new EventSource("/console/api/events");
     source.addEventListener("change", scheduleRefresh);
-    source.onopen = () => { live.textContent = "live"; live.classList.add("on"); };
-    source.onerror = () => { live.textContent = "reconnecting…"; live.classList.remove("on"); };
+    source.onopen = () => { view.connected = true; showLive(); };
+    source.onerror = () => { view.connected = false; showLive(); };
   }
 
   function start() {
