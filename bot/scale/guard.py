@@ -23,7 +23,7 @@ from bot.scale import KEY_PREFIX
 
 log = structlog.get_logger(__name__)
 
-IN_FLIGHT_MS = 30_000
+IN_FLIGHT_MS = 10_000
 DONE_SECONDS = 2 * 24 * 3600
 
 
