@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
-from tests.e2e.teams.conftest import APPROVER, INTRUDER, REQUESTER, TeamsChannel, button, card_of
-from tests.fakes.botframework import Call
+from tests.e2e.teams.conftest import APPROVER, INTRUDER, REQUESTER, TeamsChannel, button, card_of, serve
+from tests.fakes.botframework import Call, FakeBotFramework, SigningKey
+from tests.fakes.nlu import ScriptedNLU
 
 ASK = "can <at>Dana Kim</at> approve the new laptop"
 
@@ -135,3 +138,10 @@ async def test_retried_message_asks_once(teams: TeamsChannel, nlu: Any) -> None:
     cards = [c for c in teams.bf.recorded("POST") if approval_card([c])]
     assert len(cards) == 1
     assert len(await state_of(teams)) == 1
+
+
+@pytest.mark.postgres
+async def test_concurrent_clicks_on_postgresql(bf: FakeBotFramework, signing_key: SigningKey, data_dir: Path,
+                                               nlu: ScriptedNLU, postgres_url: str) -> None:
+    async with serve(bf, signing_key, data_dir, nlu, FLOWDESK_DATABASE_URL=postgres_url) as teams:
+        await test_concurrent_clicks_give_one_decision(teams, nlu)
