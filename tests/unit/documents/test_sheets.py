@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from connectors.documents.errors import DocumentRefused
+from connectors.documents.sheets import read_table
+from connectors.documents.sniff import Limits
+
+LIMITS = Limits(max_rows=3)
+
+
+def test_a_semicolon_csv_in_windows_encoding_keeps_its_row_numbers() -> None:
+    data = "Name;Town\n\nZoë;Köln\n;\nAndré;Genève\n".encode("cp1252")
+    table = read_table("a.csv", "csv", data, LIMITS)
+    assert table.headers == ["Name", "Town"]
+    assert table.rows == [["Zoë", "Köln"], ["André", "Genève"]]
+    assert table.numbers == [3, 5]
+
+
+def test_workbook_dates_and_numbers_come_through_as_values() -> None:
+    book = Workbook()
+    book.active.append(["date", "hours", None])
+    book.active.append([dt.datetime(2026, 11, 3), 7.5])
+    out = io.BytesIO()
+    book.save(out)
+    table = read_table("t.xlsx", "xlsx", out.getvalue(), LIMITS)
+    assert table.headers == ["date", "hours"]
+    assert table.rows == [[dt.date(2026, 11, 3), 7.5]]
+
+
+def test_too_many_rows_or_no_rows_are_refused() -> None:
+    with pytest.raises(DocumentRefused, match="4 rows; I read at most 3"):
+        read_table("a.csv", "csv", b"a\n1\n2\n3\n4\n", LIMITS)
+    with pytest.raises(DocumentRefused, match="no data rows"):
+        read_table("a.csv", "csv", b"a,b\n", LIMITS)
