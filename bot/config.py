@@ -8,6 +8,7 @@ Unknown ``FLOWDESK_*`` names and invalid values fail at start, naming the variab
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -57,9 +58,18 @@ class Settings(BaseSettings):
     email_from: str = "flowdesk@localhost"
     email_allowed_domains: tuple[str, ...] = ()
 
+    smtp_cert_bundle: Path | None = None
+    email_templates_dir: Path | None = None
+
+    approval_remind_after_hours: float = Field(default=24.0, gt=0)
+    approval_expire_after_hours: float = Field(default=24.0 * 7, gt=0)
+
     console_token: str | None = None
     forms_file: Path | None = None
     workflows_dir: Path | None = None
+
+    connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Settings of third-party connectors by connector name (``[connectors.crm]`` in flowdesk.toml)."""
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["json", "console"] = "console"
@@ -190,6 +200,11 @@ def _settings_from(environ: Mapping[str, str], overrides: Mapping[str, Any]) -> 
         and name.upper() not in _NOT_SETTINGS
     }
     values.update(overrides)
+    if isinstance(values.get("connectors"), str):
+        try:
+            values["connectors"] = json.loads(values["connectors"])
+        except ValueError as exc:
+            raise ConfigError("FLOWDESK_CONNECTORS", f"must be a JSON object: {exc}") from None
     return Settings(_env_file=None, **values)
 
 

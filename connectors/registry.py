@@ -86,8 +86,10 @@ class ConnectorRegistry:
 
 
 def _instantiate(name: str, cls: type[Connector], settings: Mapping[str, Any]) -> Connector:
+    sections = settings.get("connectors") or {}
+    values = {**settings, **(sections.get(name) or {})}
     try:
-        config = cls.Config.model_validate(dict(settings))
+        config = cls.Config.model_validate(values)
     except ValidationError as exc:
         error = exc.errors()[0]
         field = ".".join(str(p) for p in error["loc"])
