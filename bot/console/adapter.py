@@ -16,11 +16,11 @@ from typing import Any
 import structlog
 from aiohttp import web
 
-from bot.console import live, panel
+from bot.console import files, live, panel
 from bot.console.guard import ConsoleGuard
 from bot.console.store import ConsoleStore, Entry
 from bot.errors import AdapterError, BotError
-from bot.models import Address, Interaction, Mention, Message, Parse, Reply
+from bot.models import Address, Attachment, Interaction, Mention, Message, Parse, Reply
 
 PLATFORM = "console"
 WORKSPACE = "local"
@@ -68,6 +68,8 @@ class ConsoleAdapter:
         app.router.add_get("/console/api/panel", self.side_panel)
         app.router.add_get("/console/api/events", self.events)
         app.router.add_post("/console/api/messages", self.post_message)
+        app.router.add_post("/console/api/upload", self.post_upload)
+        app.router.add_get("/console/api/files/{id}", self.get_file)
         app.router.add_post("/console/api/actions", self.post_action)
         app.on_shutdown.append(self._on_shutdown)
 
@@ -157,14 +159,31 @@ class ConsoleAdapter:
         """A person says something; the pipeline answers in the background (the page is live)."""
         self.guard.check(request)
         body = await _json(request)
-        user, text = _user(body.get("user")), body.get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise web.HTTPBadRequest(text="'text' must be a non-empty string")
-        thread = body.get("thread") or None
+        return await self._accept(body.get("user"), body.get("text"), body.get("thread"), [])
+
+    async def post_upload(self, request: web.Request) -> web.Response:
+        """A message with files (multipart): the files travel with the ``Message`` as attachments."""
+        self.guard.check(request)
+        fields, attached = await files.read_upload(request)
+        return await self._accept(fields.get("user"), fields.get("text", ""), fields.get("thread"), attached)
+
+    async def get_file(self, request: web.Request) -> web.Response:
+        self.guard.check(request)
+        user = _user(request.query.get("user"))
+        stored = await self.store.file(request.match_info["id"])
+        if stored is None or not stored.entry.visible_to(user):
+            raise web.HTTPNotFound(text="no such file")
+        return files.download(stored)
+
+    async def _accept(self, user: Any, text: Any, thread: Any, attached: list[Attachment]) -> web.Response:
+        user = _user(user)
+        if not isinstance(text, str) or not (text.strip() or attached):
+            raise web.HTTPBadRequest(text="'text' must be a non-empty string (or come with files)")
+        thread = thread or None
         if thread is not None and (not isinstance(thread, str) or await self.store.get(thread) is None):
             raise web.HTTPBadRequest(text="'thread' names no console thread")
-        entry = await self.store.add(thread=thread, author=user, text=text)
-        self._spawn(entry.thread, self._answer(entry))
+        entry = await self.store.add(thread=thread, author=user, text=text, files=attached)
+        self._spawn(entry.thread, self._answer(entry, tuple(attached)))
         return web.json_response({"thread": entry.thread, "entry": entry.id}, status=202)
 
     async def post_action(self, request: web.Request) -> web.Response:
@@ -173,7 +192,7 @@ class ConsoleAdapter:
         body = await _json(request)
         user = _user(body.get("user"))
         entry = await self.store.get(str(body.get("entry", "")))
-        if entry is None or entry.card is None or not (entry.private_to in (None, user)):
+        if entry is None or entry.card is None or not entry.visible_to(user):
             raise web.HTTPNotFound(text="no such card")
         button = _button(entry, body.get("button"))
         interaction = Interaction(
@@ -192,10 +211,10 @@ class ConsoleAdapter:
                 await self.store.say(thread=entry.thread, reply=reply, to=user)
         return web.json_response({"ok": True, "text": reply.text if reply else ""})
 
-    async def _answer(self, entry: Entry) -> None:
+    async def _answer(self, entry: Entry, attached: tuple[Attachment, ...] = ()) -> None:
         message = Message(platform=PLATFORM, workspace=WORKSPACE, channel=CHANNEL, thread=entry.thread,
                           id=entry.id, user=entry.author, user_name=entry.author, text=entry.text,
-                          mentions=mentions_in(entry.text))
+                          mentions=mentions_in(entry.text), attachments=attached)
         try:
             reply = await self.runtime.dispatcher.handle_message(message, delivery_key=f"console:{entry.id}")
         except BotError as exc:

@@ -4,8 +4,9 @@
   (a page elsewhere cannot reach it through DNS rebinding).
 - Bound elsewhere: off unless ``FLOWDESK_CONSOLE_TOKEN`` is set; then every
   request needs it (``Authorization: Bearer``, or the cookie set by ``/?token=``).
-- Every write is JSON from the console's own origin, so another site's page
-  cannot post a message or click a button in a visitor's browser.
+- Every write is JSON (or an upload with a custom header) from the console's
+  own origin, so another site's page cannot post a message or click a button
+  in a visitor's browser: both force a CORS preflight that is never granted.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 COOKIE = "flowdesk_console"
+UPLOAD_HEADER = "X-Flowdesk-Console"
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 
@@ -64,7 +66,10 @@ def _is_loopback_name(host: str) -> bool:
 
 
 def _check_same_origin(request: web.Request) -> None:
-    if request.content_type != "application/json":
+    if request.content_type == "multipart/form-data":
+        if request.headers.get(UPLOAD_HEADER) != "1":
+            raise web.HTTPForbidden(text=f"Console uploads carry the header {UPLOAD_HEADER}: 1.")
+    elif request.content_type != "application/json":
         raise web.HTTPUnsupportedMediaType(text="Console requests are JSON (Content-Type: application/json).")
     origin = request.headers.get("Origin")
     if origin and urlsplit(origin).netloc.lower() != request.host.lower():

@@ -8,14 +8,15 @@ stream of every open page when this process writes; writes by another process
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from bot.console.tables import console_entries
-from bot.models import Card, Parse, Reply
+from bot.console.tables import console_entries, console_files
+from bot.models import Attachment, Card, Parse, Reply
 from bot.storage import Database
 
 BOT = "flowdesk"
@@ -35,13 +36,27 @@ class Entry:
     private_to: str | None
     parse: dict[str, Any] | None
     at: str
+    files: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def from_row(cls, row: Any) -> Entry:
+    def from_row(cls, row: Any, files: list[dict[str, Any]] | None = None) -> Entry:
         created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
         return cls(id=str(row.id), thread=row.thread, author=row.author, is_bot=bool(row.is_bot),
                    text=row.text, card=row.card, private_to=row.private_to, parse=row.parse,
-                   at=created.isoformat(timespec="seconds"))
+                   at=created.isoformat(timespec="seconds"), files=files or [])
+
+    def visible_to(self, user: str) -> bool:
+        return self.private_to in (None, user)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file shared in a thread (an upload, or a report the bot handed over)."""
+
+    name: str
+    mime_type: str
+    content: bytes
+    entry: Entry
 
 
 class Changes:
@@ -71,8 +86,9 @@ class ConsoleStore:
         self.changed = Changes()
 
     async def add(self, *, thread: str | None, author: str, text: str, card: Card | None = None,
-                  is_bot: bool = False, private_to: str | None = None) -> Entry:
-        """Append to ``thread``, or start a new thread when it is None."""
+                  is_bot: bool = False, private_to: str | None = None,
+                  files: Sequence[Attachment] = ()) -> Entry:
+        """Append to ``thread``, or start a new thread when it is None; files need their bytes."""
         now = datetime.now(UTC)
         values = dict(thread=thread or "", author=author, is_bot=is_bot, text=text, private_to=private_to,
                       card=_card(card), created_at=now, updated_at=now)
@@ -82,14 +98,16 @@ class ConsoleStore:
             if not thread:
                 await session.execute(console_entries.update().where(console_entries.c.id == entry_id)
                                       .values(thread=str(entry_id)))
+            await _add_files(session, entry_id, files)
             row = (await session.execute(sa.select(console_entries).where(console_entries.c.id == entry_id))).one()
+            listed = await _list_files(session, [entry_id])
         self.changed.notify()
-        return Entry.from_row(row)
+        return Entry.from_row(row, listed.get(entry_id))
 
     async def say(self, *, thread: str, reply: Reply, to: str | None = None) -> Entry:
         """Post a reply of the bot; a private one only ``to`` sees."""
         return await self.add(thread=thread, author=BOT, is_bot=True, text=reply.text, card=reply.card,
-                              private_to=to if reply.private else None)
+                              private_to=to if reply.private else None, files=reply.attachments)
 
     async def replace(self, entry_id: str, reply: Reply) -> bool:
         """Update a posted card in place (a decision on it, a closed request)."""
@@ -101,6 +119,8 @@ class ConsoleStore:
         async with self.database.transaction() as session:
             result = await session.execute(
                 console_entries.update().where(console_entries.c.id == int(entry_id)).values(**values))
+            if result.rowcount:  # type: ignore[attr-defined]
+                await _add_files(session, int(entry_id), reply.attachments)
         self.changed.notify()
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -119,7 +139,19 @@ class ConsoleStore:
         async with self.database.sessions() as session:
             row = (await session.execute(
                 sa.select(console_entries).where(console_entries.c.id == int(entry_id)))).first()
-        return Entry.from_row(row) if row is not None else None
+            listed = await _list_files(session, [int(entry_id)])
+        return Entry.from_row(row, listed.get(int(entry_id))) if row is not None else None
+
+    async def file(self, file_id: str) -> StoredFile | None:
+        """A file with its bytes and the entry it belongs to (whose visibility applies)."""
+        if not file_id.isdigit():
+            return None
+        async with self.database.sessions() as session:
+            row = (await session.execute(sa.select(console_files).where(console_files.c.id == int(file_id)))).first()
+        entry = await self.get(str(row.entry_id)) if row is not None else None
+        if row is None or entry is None:
+            return None
+        return StoredFile(name=row.name, mime_type=row.mime_type, content=bytes(row.content), entry=entry)
 
     async def threads(self, user: str, *, limit: int = MAX_THREADS) -> list[dict[str, Any]]:
         """The latest threads, oldest first, with the entries ``user`` may see."""
@@ -132,9 +164,10 @@ class ConsoleStore:
             keys = [str(r) for r in roots]
             rows = (await session.execute(
                 sa.select(t).where(t.c.thread.in_(keys), visible).order_by(t.c.id))).all() if keys else []
+            listed = await _list_files(session, [row.id for row in rows])
         grouped: dict[str, list[dict[str, Any]]] = {key: [] for key in reversed(keys)}
         for row in rows:
-            grouped[row.thread].append(Entry.from_row(row).__dict__)
+            grouped[row.thread].append(Entry.from_row(row, listed.get(row.id)).__dict__)
         return [{"id": key, "entries": entries} for key, entries in grouped.items() if entries]
 
     async def people(self) -> list[str]:
@@ -150,6 +183,27 @@ class ConsoleStore:
         async with self.database.sessions() as session:
             row = (await session.execute(sa.select(sa.func.count(), sa.func.max(t.c.updated_at)))).one()
         return tuple(row)
+
+
+async def _add_files(session: Any, entry_id: int, files: Sequence[Attachment]) -> None:
+    rows = [dict(entry_id=entry_id, name=f.name[:256], mime_type=f.mime_type[:128], size=len(f.content),
+                 content=f.content) for f in files if f.content is not None]
+    if rows:
+        await session.execute(console_files.insert(), rows)
+
+
+async def _list_files(session: Any, entry_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """File names and sizes (not the bytes) of these entries."""
+    if not entry_ids:
+        return {}
+    f = console_files
+    rows = await session.execute(sa.select(f.c.id, f.c.entry_id, f.c.name, f.c.mime_type, f.c.size)
+                                 .where(f.c.entry_id.in_(entry_ids)).order_by(f.c.id))
+    listed: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        listed.setdefault(row.entry_id, []).append(
+            {"id": str(row.id), "name": row.name, "mime_type": row.mime_type, "size": row.size})
+    return listed
 
 
 def _card(card: Card | None) -> dict[str, Any] | None:

@@ -1,4 +1,4 @@
-"""The console's table: every message and card of its threads, so they outlive a restart.
+"""The console's tables: every message, card and file of its threads, so they outlive a restart.
 
 Approvals and pending previews live in the database; keeping the console's
 threads there too means their cards (and buttons) are still there after
@@ -28,4 +28,16 @@ console_entries = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("ix_console_entries_thread", "thread", "id"),
     sa.Index("ix_console_entries_updated", "updated_at"),
+)
+
+console_files = sa.Table(
+    "console_files",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("entry_id", sa.Integer, sa.ForeignKey("console_entries.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String(256), nullable=False),
+    sa.Column("mime_type", sa.String(128), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Index("ix_console_files_entry", "entry_id"),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.async_api import BrowserContext, Page, expect
 
@@ -148,3 +149,25 @@ async def test_records_mail_and_approvals_fill_the_side_panel(serve: Serve, brow
         await page.get_by_label("Message #console").focus()
         await thread.scroll_into_view_if_needed()
         await page.screenshot(path=str(artifact("console.png")))
+
+
+async def test_a_file_is_attached_from_the_keyboard_and_downloaded_back(serve: Serve, browser: BrowserContext,
+                                                                         tmp_path: Path) -> None:
+    sheet = tmp_path / "orders.csv"
+    sheet.write_bytes(b"customer,product,quantity\nAcme,Widget,3\n")
+    async with serve() as served:
+        page = await browser.new_page()
+        await page.goto(served.url)
+        await act_as(page, "alex")
+        await page.get_by_label("Attach files").set_input_files(str(sheet))
+        await expect(page.locator("#chosen")).to_contain_text("orders.csv")
+        await say(page, "here are the orders")
+        thread = page.locator("li.thread").filter(has_text="here are the orders")
+        link = thread.get_by_role("link", name="orders.csv")
+        await expect(link).to_be_visible()
+        await expect(page.locator("#chosen")).to_be_hidden()
+        async with page.expect_download() as info:
+            await link.click()
+        download = await info.value
+        assert download.suggested_filename == "orders.csv"
+        assert Path(await download.path()).read_bytes() == sheet.read_bytes()

@@ -67,6 +67,14 @@
     return box;
   }
 
+  const size = (n) => n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1048576).toFixed(1)} MB`;
+
+  function filesEl(files) {
+    return el("ul", { class: "files", "aria-label": "Files" }, ...files.map((file) => el("li", {},
+      el("a", { href: `/console/api/files/${file.id}?user=${encodeURIComponent(view.user)}`, download: file.name }, file.name),
+      el("span", { class: "muted small" }, ` ${size(file.size)}`))));
+  }
+
   function nluEl(entry, busy) {
     const reading = entry.parse;
     if (!reading) return busy ? null : el("div", { class: "nlu" }, "Not read by the NLU (an answer to flowdesk's question, or refused before reading).");
@@ -87,6 +95,7 @@
       entry.private_to ? el("span", { class: "private" }, "Only visible to you") : null);
     const body = el("div", { class: "content" }, meta);
     if (entry.text && !(entry.card && [entry.card.title, entry.card.footer].includes(entry.text))) body.append(el("div", { class: "text" }, entry.text));
+    if (entry.files && entry.files.length) body.append(filesEl(entry.files));
     if (entry.card) body.append(cardEl(entry.card, entry));
     if (!entry.is_bot) { const reading = nluEl(entry, busy); if (reading) body.append(reading); }
     const avatar = el("div", { class: `avatar${entry.is_bot ? " bot" : ""}`, "aria-hidden": "true" }, who.slice(0, 1).toUpperCase());
@@ -194,9 +203,27 @@
     refresh().catch(() => {});
   }
 
-  async function say(text, thread) {
-    await api("/console/api/messages", { user: view.user, text, thread: thread || null });
+  async function say(text, thread, files) {
+    if (files && files.length) {
+      const form = new FormData();
+      form.append("user", view.user);
+      form.append("text", text);
+      if (thread) form.append("thread", thread);
+      for (const file of files) form.append("file", file, file.name);
+      const response = await fetch("/console/api/upload", { method: "POST", body: form, credentials: "same-origin", headers: { "X-Flowdesk-Console": "1" } });
+      if (!response.ok) { showError(`${response.status}: ${(await response.text()) || response.statusText}`); throw new Error("upload refused"); }
+      showError("");
+    } else {
+      await api("/console/api/messages", { user: view.user, text, thread: thread || null });
+    }
     scheduleRefresh();
+  }
+
+  function showChosen() {
+    const chosen = $("#chosen");
+    const names = [...$("#files").files].map((f) => `${f.name} (${size(f.size)})`);
+    chosen.textContent = names.length ? `Attached: ${names.join(", ")}` : "";
+    chosen.hidden = !names.length;
   }
 
   async function click(entry, index, row) {
@@ -228,12 +255,17 @@
     $("#who").addEventListener("submit", (event) => { event.preventDefault(); switchTo($("#user").value.trim()); });
     $("#user").addEventListener("change", () => switchTo($("#user").value.trim()));
     const text = $("#text");
+    const picker = $("#files");
+    picker.addEventListener("change", showChosen);
     $("#composer").addEventListener("submit", (event) => {
       event.preventDefault();
       const value = text.value.trim();
-      if (!value) return;
+      const files = [...picker.files];
+      if (!value && !files.length) return;
       text.value = "";
-      say(value).catch(() => { text.value = value; });
+      picker.value = "";
+      showChosen();
+      say(value, null, files).catch(() => { text.value = value; });
     });
     text.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); $("#composer").requestSubmit(); }

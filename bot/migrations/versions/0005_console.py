@@ -1,4 +1,4 @@
-"""Console threads in the database, so their cards and buttons outlive a restart.
+"""Console threads (messages, cards, files) in the database, so they outlive a restart.
 
 Revision ID: 0005_console
 Revises: 0004_teams
@@ -32,9 +32,23 @@ def upgrade() -> None:
     )
     op.create_index("ix_console_entries_thread", "console_entries", ["thread", "id"])
     op.create_index("ix_console_entries_updated", "console_entries", ["updated_at"])
+    op.create_table(
+        "console_files",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("entry_id", sa.Integer, sa.ForeignKey("console_entries.id", ondelete="CASCADE",
+                                                        name="fk_console_files_entry_id_console_entries"),
+                  nullable=False),
+        sa.Column("name", sa.String(256), nullable=False),
+        sa.Column("mime_type", sa.String(128), nullable=False),
+        sa.Column("size", sa.Integer, nullable=False),
+        sa.Column("content", sa.LargeBinary, nullable=False),
+    )
+    op.create_index("ix_console_files_entry", "console_files", ["entry_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_console_files_entry", table_name="console_files")
+    op.drop_table("console_files")
     op.drop_index("ix_console_entries_updated", table_name="console_entries")
     op.drop_index("ix_console_entries_thread", table_name="console_entries")
     op.drop_table("console_entries")
