@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from bot.errors import ActionRejected
 from bot.models import ActionResult, Attachment
@@ -52,6 +52,11 @@ class ReceiveArgs(BaseModel):
     attachments: list[Attachment] = Field(min_length=1)
     text: str = ""
     form: str | None = None
+
+    @field_serializer("attachments")
+    def _without_bytes(self, files: list[Attachment]) -> list[dict[str, Any]]:
+        """Logs and the reply generator see the files' names and sizes, never their bytes."""
+        return [f.model_dump(exclude={"content", "url"}) for f in files]
 
 
 class ImportArgs(BaseModel):

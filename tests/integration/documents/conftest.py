@@ -17,7 +17,7 @@ from bot.models import Action, ActionResult, Actor, Address, Attachment, Interac
 from connectors.base import ActionContext, Person
 from bot.runtime import Runtime
 from connectors.data_entry import DataEntryConfig, DataEntryConnector
-from connectors.documents import DocumentsConfig, DocumentsConnector, ReceiveArgs
+from connectors.documents import RECEIVE, DocumentsConfig, DocumentsConnector
 from connectors.tables import records
 from tests.fakes.runtime import started_runtime
 
@@ -36,9 +36,9 @@ def interaction(action_id: str, value: str, *, user: str = "alex") -> Interactio
 
 async def share(runtime: Runtime, name: str, data: bytes, *, user: str = "alex", text: str = "") -> Reply:
     """A file shared in the thread, handed to ``document.receive`` as the pipeline does."""
-    args = ReceiveArgs(attachments=[Attachment(name=name, size=len(data), content=data)], text=text)
-    reply = await runtime.dispatcher.handle_interaction(interaction("document.receive", args.model_dump_json(),
-                                                                    user=user))
+    file = Attachment(name=name, size=len(data), content=data).model_dump(mode="json")
+    value = json.dumps({"attachments": [file], "text": text})
+    reply = await runtime.dispatcher.handle_interaction(interaction(RECEIVE, value, user=user))
     assert reply is not None
     return reply
 
