@@ -20,6 +20,7 @@ from msrest.serialization import Model
 from bot.adapters.teams import cards, convert
 from bot.adapters.teams.auth import authenticate, build_authentication, warm_signing_keys
 from bot.adapters.teams.handler import FlowdeskTeamsBot, open_personal_chat, send_to
+from bot.adapters.teams.jobs import Jobs
 from bot.adapters.teams.store import ReferenceStore
 from bot.config import Settings
 from bot.errors import AdapterError
@@ -43,7 +44,9 @@ class TeamsAdapter:
         self.auth = build_authentication(settings, credentials_factory=credentials_factory)
         self.cloud = CloudAdapter(self.auth)
         self.store = ReferenceStore(database=runtime.database)
-        self.bot = FlowdeskTeamsBot(dispatcher=runtime.dispatcher, store=self.store, app_id=self.app_id)
+        self.jobs = Jobs()
+        self.bot = FlowdeskTeamsBot(dispatcher=runtime.dispatcher, store=self.store, app_id=self.app_id,
+                                    jobs=self.jobs)
         self._warming: asyncio.Task[None] | None = None
 
     def add_routes(self, app: web.Application) -> None:
@@ -55,6 +58,7 @@ class TeamsAdapter:
     async def close(self) -> None:
         if self._warming is not None and not self._warming.done():
             self._warming.cancel()
+        await self.jobs.close()
 
     async def on_activity(self, request: web.Request) -> web.Response:
         """One Bot Framework activity: 401 unless authenticated, 4xx for what cannot be handled."""
@@ -152,7 +156,7 @@ async def _read_activity(request: web.Request) -> Activity:
     if not isinstance(body.get("text"), (str, type(None))):
         raise AdapterError("text must be a string")
     try:
-        activity = Activity().deserialize(body)
+        activity = convert.activity_from(body)
     except Exception:  # noqa: BLE001 - msrest raises several types for bad shapes
         raise AdapterError("the body is not a Bot Framework activity") from None
     if not isinstance(activity.type, str) or not activity.type:

@@ -78,7 +78,7 @@ def configuration(settings: Settings) -> SimpleNamespace:
     return SimpleNamespace(**values)
 
 
-class _OfflineAuthorityCredentials(MicrosoftAppCredentials):
+class _OfflineAuthorityCredentials(MicrosoftAppCredentials):  # type: ignore[misc]  # untyped SDK
     """App credentials for a custom authority: MSAL without instance discovery."""
 
     def __init__(self, *, app_id: str, password: str, scope: str, authority: str) -> None:
@@ -99,7 +99,7 @@ class _OfflineAuthorityCredentials(MicrosoftAppCredentials):
         return str(token["access_token"])
 
 
-class CredentialFactory(ServiceClientCredentialsFactory):
+class CredentialFactory(ServiceClientCredentialsFactory):  # type: ignore[misc]  # untyped SDK
     """Password credentials for the bot's app id; one cached object per (scope, authority).
 
     Caching lets MSAL reuse its token instead of asking for a new one on every turn.

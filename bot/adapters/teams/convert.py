@@ -64,6 +64,11 @@ def reference_of(activity: Activity) -> dict[str, Any]:
     return dict(TurnContext.get_conversation_reference(activity).serialize())
 
 
+def activity_from(data: Mapping[str, Any]) -> Activity:
+    """An activity from its JSON (msrest raises on shapes it cannot read)."""
+    return Activity().deserialize(dict(data))
+
+
 def reference_from(data: Mapping[str, Any]) -> ConversationReference:
     return ConversationReference().deserialize(dict(data))
 

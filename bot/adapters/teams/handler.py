@@ -10,6 +10,7 @@ from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ConversationParameters
 
 from bot.adapters.teams import cards, convert
+from bot.adapters.teams.jobs import Jobs
 from bot.adapters.teams.store import ReferenceStore
 from bot.errors import AdapterError
 from bot.models import Reply
@@ -18,15 +19,17 @@ log = structlog.get_logger(__name__)
 
 CARD_ACTION = "adaptiveCard/action"
 FOREIGN = "That button isn't one of flowdesk's, so I can't act on it."
+BUSY = "I'm very busy right now and couldn't take that on. Please try again in a minute."
 
 
-class FlowdeskTeamsBot(ActivityHandler):
+class FlowdeskTeamsBot(ActivityHandler):  # type: ignore[misc]  # untyped SDK
     """Turns Teams activities into Messages and Interactions; answers in the same conversation."""
 
-    def __init__(self, *, dispatcher: Any, store: ReferenceStore, app_id: str) -> None:
+    def __init__(self, *, dispatcher: Any, store: ReferenceStore, app_id: str, jobs: Jobs) -> None:
         self.dispatcher = dispatcher
         self.store = store
         self.app_id = app_id
+        self.jobs = jobs
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         try:
@@ -44,6 +47,12 @@ class FlowdeskTeamsBot(ActivityHandler):
         if activity.value is not None and not (activity.text or "").strip():
             await turn_context.send_activity(MessageFactory.text(FOREIGN))
             return
+        if not self.jobs.offer(lambda: self._on_message(turn_context)):
+            await turn_context.send_activity(MessageFactory.text(BUSY))
+
+    async def _on_message(self, turn_context: TurnContext) -> None:
+        """After the acknowledgement: the NLU and the action may take longer than Teams waits."""
+        activity = turn_context.activity
         people, _ = convert.mentions_of(activity)
         aad_ids = {p.id: aad for p in people if not p.aad and p.id != activity.recipient.id
                    and (aad := await self._aad_id(turn_context, p.id))}

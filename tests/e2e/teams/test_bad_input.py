@@ -39,8 +39,8 @@ async def test_malformed_activities_are_400(teams: TeamsChannel, nlu: Any, chang
 async def test_broken_mention_entities_are_ignored(teams: TeamsChannel, nlu: Any, entities: list[Any]) -> None:
     status, _ = await teams.post({**teams.personal_message("hello"), "entities": entities})
     assert status == 201
-    assert nlu.seen[0].text == "hello" and nlu.seen[0].mentions == ()
     await teams.bf.wait_for(lambda c: len(c) == 1)
+    assert nlu.seen[0].text == "hello" and nlu.seen[0].mentions == ()
 
 
 async def test_unknown_activity_type_is_400(teams: TeamsChannel, nlu: Any) -> None:

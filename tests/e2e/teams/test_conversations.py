@@ -3,6 +3,7 @@ proactive notices after a restart, and single-tenant registrations."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +117,39 @@ async def test_send_reaches_a_person_by_aad_object_id(teams: TeamsChannel, nlu: 
     calls = await teams.bf.wait_for(lambda c: len(c) == 6)
     assert calls[5].method == "PUT" and calls[5].activity_id == ref["activity_id"]
     assert calls[5].body["text"] == "ping (edited)"
+
+
+class GatedNLU(ScriptedNLU):
+    """Reads nothing until the test opens the gate: shows what happens before the NLU finishes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+
+    async def parse(self, message: Any) -> Any:
+        await self.gate.wait()
+        return await super().parse(message)
+
+
+async def test_message_is_acknowledged_before_the_work(bf: FakeBotFramework, signing_key: SigningKey,
+                                                       data_dir: Path) -> None:
+    nlu = GatedNLU()
+    nlu.teach("note hello", "note.add", title="hello")
+    async with serve(bf, signing_key, data_dir, nlu) as teams:
+        status, _ = await teams.post(teams.personal_message("note hello"))
+        assert status == 201 and bf.recorded() == []
+        nlu.gate.set()
+        calls = await bf.wait_for(lambda c: len(c) == 1)
+        assert calls[0].body["text"] == "Noted “hello”."
+
+
+async def test_a_full_backlog_says_busy(bf: FakeBotFramework, signing_key: SigningKey, data_dir: Path) -> None:
+    nlu = GatedNLU()
+    async with serve(bf, signing_key, data_dir, nlu) as teams:
+        teams.runtime.adapters["teams"].jobs.limit = 1
+        assert (await teams.post(teams.personal_message("first")))[0] == 201
+        assert (await teams.post(teams.personal_message("second")))[0] == 201
+        calls = await bf.wait_for(lambda c: len(c) == 1)
+        assert "busy" in calls[0].body["text"]
+        nlu.gate.set()
+        await bf.wait_for(lambda c: len(c) == 2)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from botbuilder.schema import Activity
 
+from bot.adapters.teams import convert
 from bot.adapters.teams.store import ReferenceStore
 from bot.storage import Database
 from bot.storage.database import alembic_config
@@ -34,11 +34,11 @@ async def database(database_url: str) -> AsyncIterator[Database]:
 
 async def test_references_are_upserted_and_found(database: Database) -> None:
     store = ReferenceStore(database=database)
-    personal = Activity().deserialize(fixture("teams_message_personal_full_inbound_docs.json"))
+    personal = convert.activity_from(fixture("teams_message_personal_full_inbound_docs.json"))
     await store.remember(personal)
     personal.service_url = "https://smba.trafficmanager.net/emea/"
     await store.remember(personal)
-    channel = Activity().deserialize(fixture("teams_message_mention_channel.json"))
+    channel = convert.activity_from(fixture("teams_message_mention_channel.json"))
     await store.remember(channel)
 
     reference = await store.conversation(personal.conversation.id)
@@ -72,6 +72,6 @@ def _tables(path: Path) -> set[str]:
 
 async def test_concurrent_remember_does_not_fail(database: Database) -> None:
     store = ReferenceStore(database=database)
-    activities = [Activity().deserialize(fixture("teams_message_personal_full_inbound_docs.json")) for _ in range(5)]
+    activities = [convert.activity_from(fixture("teams_message_personal_full_inbound_docs.json")) for _ in range(5)]
     await asyncio.gather(*(store.remember(a) for a in activities))
     assert await store.person("7faf8ab2-3d56-4244-b585-20c8a42ed2b8") is not None
