@@ -57,10 +57,19 @@ class Encoder:
             return _CACHE[key]
 
     @classmethod
+    def fresh(cls) -> Encoder:
+        """A private copy of the pretrained encoder (never cached), for fine-tuning in place."""
+        return cls._build(base_model_path(), None)
+
+    @classmethod
     def _build(cls, path: Path, weights: str | Path | None) -> Encoder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
 
         try:
             tokenizer = AutoTokenizer.from_pretrained(str(path))

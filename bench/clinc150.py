@@ -1,0 +1,175 @@
+"""CLINC150 benchmark of the intent classifier: accuracy, out-of-scope detection, latency.
+
+    .venv/bin/python bench/clinc150.py [--epochs 2] [--frozen-layers 3] [--baseline]
+
+Protocol: ``intents.train.train`` learns from train.jsonl (150 intents + 100 out-of-scope
+examples); it holds out a stratified 20% of train.jsonl, on which it fits the temperature and
+picks the out-of-scope threshold. val.jsonl (3,000 in-scope + 100 out-of-scope) is used only
+for the figures below, as a test set (the official test split is not on disk). A second row
+shows, for reference only, the same model with the threshold that would be best on val.
+Prints a table and saves bench/results/clinc150.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from intents.calibrate import expected_calibration_error  # noqa: E402
+from intents.data import load_examples  # noqa: E402
+from intents.evaluate import evaluate_report  # noqa: E402
+from intents.finetune import FinetuneArgs  # noqa: E402
+from intents.labels import OUT_OF_SCOPE  # noqa: E402
+
+DATA = Path("/work/shared/data/clinc150")
+RESULTS = ROOT / "bench" / "results" / "clinc150.json"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--epochs", type=float, default=FinetuneArgs.epochs)
+    parser.add_argument("--frozen-layers", type=int, default=FinetuneArgs.frozen_layers)
+    parser.add_argument("--baseline", action="store_true", help="also run frozen MiniLM + logistic regression")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    opts = parser.parse_args()
+    val = load_examples(opts.data / "val.jsonl")
+    results: dict[str, object] = {"machine": f"{platform.machine()}, {_cpus()} CPUs",
+                                  "protocol": __doc__.split("Protocol: ")[1].split("Prints")[0].strip()}
+    if opts.baseline:
+        results["frozen_lr"] = frozen_baseline(opts.data, val)
+    results["finetuned"] = finetuned(opts.data, val, FinetuneArgs(epochs=opts.epochs, frozen_layers=opts.frozen_layers))
+    opts.out.parent.mkdir(parents=True, exist_ok=True)
+    opts.out.write_text(json.dumps(results, indent=2) + "\n")
+    _table(results)
+
+
+def finetuned(data: Path, val: list, options: FinetuneArgs) -> dict[str, object]:
+    from intents.pipeline import NLU
+    from intents.train import train
+
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.monotonic()
+        model_dir = train(data / "train.jsonl", Path(tmp) / "model", options=options, generator=False)
+        train_s = time.monotonic() - started
+        manifest = json.loads((model_dir / "model.json").read_text())
+        nlu = NLU.load(model_dir)
+        report = evaluate_report(nlu, val)
+        clf = nlu.classifier
+        probs = clf.probabilities(clf.encoder.encode([e.text for e in val]))
+        started = time.monotonic()
+        clf.predict([e.text for e in val[:640]])
+        per_s = 640 / (time.monotonic() - started)
+    row = _scores(val, probs, clf.labels, clf.threshold)
+    row.update(report.metrics)
+    row.update({"train_seconds": round(train_s, 1), "messages_per_s_batched": round(per_s, 1),
+                "threshold": clf.threshold, "temperature": clf.temperature,
+                "options": options.__dict__, "training": manifest["training"],
+                "held_out": manifest["metrics"], "val_best_threshold": _best_on_val(val, probs, clf.labels),
+                "worst_confusions": report.confusions[:10]})
+    return row
+
+
+def _scores(val: list, probs: np.ndarray, labels: list[str], threshold: float) -> dict[str, object]:
+    gold = np.array([e.intent for e in val])
+    is_in = gold != OUT_OF_SCOPE
+    top = np.array(labels)[probs.argmax(1)]
+    conf = probs.max(1)
+    return {"in_scope_accuracy_no_rejection": round(float(np.mean(top[is_in] == gold[is_in])), 4),
+            "val_ece_in_scope": round(expected_calibration_error(conf[is_in], top[is_in] == gold[is_in]), 4)}
+
+
+def _best_on_val(val: list, probs: np.ndarray, labels: list[str]) -> dict[str, float]:
+    """Reference only: the threshold maximising in-scope accuracy + OOS recall on val itself."""
+    gold = np.array([e.intent for e in val])
+    is_in = gold != OUT_OF_SCOPE
+    top = np.array(labels)[probs.argmax(1)]
+    conf = np.where(top == OUT_OF_SCOPE, 0.0, probs.max(1))
+    best = (-1.0, 0.0, 0.0, 0.0)
+    for t in np.unique(conf):
+        acc = float(np.mean((top[is_in] == gold[is_in]) & (conf[is_in] >= t)))
+        rec = float(np.mean(conf[~is_in] < t))
+        if acc + rec > best[0]:
+            best = (acc + rec, float(t), acc, rec)
+    return {"threshold": best[1], "intent_accuracy": round(best[2], 4), "oos_recall": round(best[3], 4)}
+
+
+def frozen_baseline(data: Path, val: list) -> dict[str, object]:
+    """Frozen MiniLM embeddings + logistic regression, same held-out threshold rule."""
+    from sklearn.linear_model import LogisticRegression
+
+    from intents.calibrate import choose_threshold
+    from intents.data import split_examples
+    from intents.encoder import Encoder
+
+    enc = Encoder.load()
+    fit, held = split_examples(load_examples(data / "train.jsonl"), fraction=0.2, seed=0)
+    fit = [e for e in fit if e.intent != OUT_OF_SCOPE]
+    started = time.monotonic()
+    clf = LogisticRegression(C=10, max_iter=2000).fit(enc.encode([e.text for e in fit]), [e.intent for e in fit])
+    train_s = time.monotonic() - started
+    labels = list(clf.classes_)
+
+    def probs(examples: list) -> np.ndarray:
+        return clf.predict_proba(enc.encode([e.text for e in examples]))
+
+    ph = probs(held)
+    gold_h = np.array([e.intent for e in held])
+    top_h = np.array(labels)[ph.argmax(1)]
+    ih = gold_h != OUT_OF_SCOPE
+    thr = choose_threshold(ph.max(1)[ih], top_h[ih] == gold_h[ih], ph.max(1)[~ih]).value
+    pv = probs(val)
+    gold = np.array([e.intent for e in val])
+    top = np.array(labels)[pv.argmax(1)]
+    pred = np.where(pv.max(1) >= thr, top, OUT_OF_SCOPE)
+    is_in = gold != OUT_OF_SCOPE
+    row = _scores(val, pv, labels, thr)
+    row.update({"intent_accuracy": round(float(np.mean(pred[is_in] == gold[is_in])), 4),
+                "oos_recall": round(float(np.mean(pred[~is_in] == OUT_OF_SCOPE)), 4),
+                "train_seconds": round(train_s, 1), "threshold": thr,
+                "val_best_threshold": _best_on_val(val, pv, labels)})
+    return row
+
+
+def _cpus() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0))
+
+
+def _table(results: dict[str, object]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"CLINC150 val (3,000 in-scope + 100 out-of-scope), {results['machine']}")
+    cols = ["in-scope acc", "OOS recall", "OOS precision", "acc w/o rejection", "ECE",
+            "p50 ms", "p95 ms", "msg/s batched", "train s", "val-best thr: acc / recall"]
+    table.add_column("method")
+    for c in cols:
+        table.add_column(c, justify="right")
+    names = {"frozen_lr": "frozen MiniLM + LR", "finetuned": "fine-tuned MiniLM + cosine head"}
+    for key, name in names.items():
+        r = results.get(key)
+        if not isinstance(r, dict):
+            continue
+        best = r["val_best_threshold"]
+        vals = [r.get("intent_accuracy"), r.get("oos_recall"), r.get("oos_precision"),
+                r.get("in_scope_accuracy_no_rejection"), r.get("val_ece_in_scope"),
+                r.get("latency_ms_p50"), r.get("latency_ms_p95"), r.get("messages_per_s_batched"),
+                r.get("train_seconds"), f"{best['intent_accuracy']} / {best['oos_recall']}"]
+        table.add_row(name, *("-" if v is None else str(v) for v in vals))
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    main()

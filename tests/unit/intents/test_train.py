@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.errors import DatasetError, NLUError
+from intents.classifier import IntentClassifier
+from tests.unit.intents.conftest import OOS_PROBES, TINY, write_tiny
+
+
+def test_trained_model_directory_describes_itself(tiny_model: Path) -> None:
+    manifest = json.loads((tiny_model / "model.json").read_text())
+    assert manifest["name"].startswith("flowdesk.intents.") and manifest["version"]
+    assert manifest["labels"] == sorted(TINY)
+    assert 0.0 < manifest["threshold"]["value"] < 1.0
+    assert len(manifest["data"]["sha256"]) == 64
+    assert manifest["data"]["examples"] == sum(len(v) for v in TINY.values())
+    assert "held_out_intent_accuracy" in manifest["metrics"]
+    assert (tiny_model / "head.npz").exists() and (tiny_model / "encoder.safetensors").exists()
+    size = sum(p.stat().st_size for p in tiny_model.iterdir())
+    assert size < 12_000_000  # the pretrained encoder is not copied
+
+
+def test_tiny_model_predicts_its_intents_and_rejects_others(tiny_model: Path) -> None:
+    clf = IntentClassifier.from_pretrained(tiny_model)
+    texts = [t for texts in TINY.values() for t in texts]
+    got = [s.intent for s in clf.predict(texts)]
+    want = [i for i, texts in TINY.items() for _ in texts]
+    assert sum(g == w for g, w in zip(got, want)) >= 0.9 * len(want)
+    unseen = clf.predict(["could you order me a hot chocolate", "is it windy in Bergen today"])
+    assert [s.intent for s in unseen] == ["coffee.order", "weather.get"]
+    rejected = [s.intent for s in clf.predict(OOS_PROBES)]
+    assert rejected.count("out_of_scope") >= 3, rejected
+
+
+def test_confidence_is_a_probability(tiny_model: Path) -> None:
+    clf = IntentClassifier.from_pretrained(tiny_model)
+    for s in clf.predict(["order me a latte", "who wrote Moby Dick"]):
+        assert 0.0 <= s.confidence <= 1.0
+        assert s.alternatives[0][0] == s.top
+
+
+@pytest.mark.parametrize("bad", ["{oops", json.dumps({"intent": "coffee.order"}),
+                                 json.dumps({"text": "lonely", "intent": "solo"})])
+def test_bad_data_writes_nothing(tmp_path: Path, bad: str) -> None:
+    from intents.train import train
+
+    data = write_tiny(tmp_path / "d.jsonl")
+    data.write_text(data.read_text() + bad + "\n")
+    with pytest.raises(DatasetError) as info:
+        train(data, tmp_path / "out", generator=False)
+    assert info.value.line == 31
+    assert not (tmp_path / "out").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.jsonl"]
+
+
+def test_refuses_to_overwrite_a_directory_that_is_not_a_model(tmp_path: Path) -> None:
+    from intents.train import train
+
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.txt").write_text("mine")
+    with pytest.raises(NLUError):
+        train(write_tiny(tmp_path / "d.jsonl"), tmp_path / "out", generator=False)
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["notes.txt"]
