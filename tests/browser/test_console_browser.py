@@ -42,6 +42,9 @@ async def test_approver_approves_and_the_requester_sees_it_in_the_thread(serve: 
         await expect(reading.locator("summary")).to_contain_text("99% confidence")
         await reading.locator("summary").click()
         await expect(reading.get_by_label("Arguments")).to_contain_text('"approver": "dana"')
+        await expect(reading.get_by_label("Training example")).to_have_text(
+            '{"text":"ask @dana to approve $1,200 for a new laptop","intent":"approval.request",'
+            '"args":{"approver":"dana","subject":"a new laptop","amount":1200,"currency":"USD"}}')
         await expect(page.locator("#approvals")).to_contain_text("a new laptop")
         await expect(page.locator("#approvals")).to_contain_text("waiting on dana")
 

@@ -86,6 +86,15 @@
     if (reading.alternatives && reading.alternatives.length) {
       details.append(el("div", {}, "Also considered: " + reading.alternatives.map(([i, s]) => `${i} ${Math.round(s * 100)}%`).join(", ")));
     }
+    const example = { text: entry.text, intent: reading.intent };
+    if (reading.args && Object.keys(reading.args).length) example.args = reading.args;
+    const line = JSON.stringify(example);
+    const copy = el("button", { type: "button", class: "copy" }, "Copy");
+    copy.addEventListener("click", async () => {
+      try { await navigator.clipboard.writeText(line); copy.textContent = "Copied"; } catch (_) { copy.textContent = "Select the line to copy"; }
+    });
+    details.append(el("div", { class: "example" }, el("span", {}, "As a training example (JSON Lines): "), copy,
+      el("code", { "aria-label": "Training example" }, line)));
     return details;
   }
 
