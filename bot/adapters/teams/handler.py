@@ -19,6 +19,8 @@ log = structlog.get_logger(__name__)
 
 CARD_ACTION = "adaptiveCard/action"
 FOREIGN = "That button isn't one of flowdesk's, so I can't act on it."
+WELCOME = ("Hi, I'm flowdesk. Mention me to ask for an approval, send an email or log a record, "
+           "e.g. “ask <at>Dana Kim</at> to approve $1,200 for a laptop”. Say “help” to see everything.")
 BUSY = "I'm very busy right now and couldn't take that on. Please try again in a minute."
 
 
@@ -60,6 +62,11 @@ class FlowdeskTeamsBot(ActivityHandler):  # type: ignore[misc]  # untyped SDK
         reply = await self.dispatcher.handle_message(message, delivery_key=convert.delivery_key(activity))
         if reply is not None:
             await self._say(turn_context, reply)
+
+    async def on_members_added_activity(self, members_added: list[Any], turn_context: TurnContext) -> None:
+        """Say hello once, when the bot itself joins a chat or team."""
+        if any(m.id == turn_context.activity.recipient.id for m in members_added or []):
+            await turn_context.send_activity(MessageFactory.text(WELCOME))
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         """Universal Actions; returns the invoke response itself (botbuilder's own path answers 500)."""

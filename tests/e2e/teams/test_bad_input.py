@@ -92,3 +92,10 @@ async def test_submit_with_foreign_data_gets_polite_message(teams: TeamsChannel,
     assert "isn't one of flowdesk's" in calls[0].body["text"]
     await asyncio.sleep(0.1)
     assert nlu.seen == []
+
+
+async def test_oversized_body_is_413(teams: TeamsChannel, nlu: Any) -> None:
+    activity = teams.personal_message("x" * (2 * 1024 * 1024))
+    status, _ = await teams.post(activity)
+    assert status == 413
+    assert nlu.seen == [] and teams.bf.recorded() == []

@@ -153,3 +153,41 @@ async def test_a_full_backlog_says_busy(bf: FakeBotFramework, signing_key: Signi
         assert "busy" in calls[0].body["text"]
         nlu.gate.set()
         await bf.wait_for(lambda c: len(c) == 2)
+
+
+async def test_preview_send_and_cancel(teams: TeamsChannel, nlu: Any) -> None:
+    """Actions that leave the chat are previewed with Send and Cancel; only the asker decides."""
+    nlu.teach("shout hi at <at>Dana Kim</at>", "note.shout", to=["Dana Kim"], words="hi")
+    asked = teams.channel_message("shout hi at <at>Dana Kim</at>", people=(APPROVER,))
+    assert (await teams.post(asked))[0] == 201
+    calls = await teams.bf.wait_for(lambda c: any(card_of(x.body) for x in c if x.method == "POST"))
+    card = next(card_of(x.body) for x in calls if x.method == "POST" and card_of(x.body))
+    assert [a["title"] for a in card["actions"]] == ["Send", "Cancel"]
+    assert all(a["type"] == "Action.Execute" for a in card["actions"])
+
+    status, body = await teams.post(teams.execute(button(card, "Send"), sender=APPROVER, card_id="1700000000001",
+                                                  conversation=asked["conversation"]))
+    assert status == 200 and "Only the person who asked" in body["value"]
+    assert teams.bf.recorded("PUT") == []
+
+    status, body = await teams.post(teams.execute(button(card, "Send"), sender=REQUESTER,
+                                                  card_id="1700000000001", conversation=asked["conversation"]))
+    assert status == 200 and body["type"] == "application/vnd.microsoft.card.adaptive"
+    assert "Sent by Rido Lee" in body["value"]["body"][-1]["text"] and "actions" not in body["value"]
+    updates = await teams.bf.wait_for(lambda c: any(x.method == "PUT" for x in c))
+    assert [u.activity_id for u in updates if u.method == "PUT"] == ["1700000000001"]
+
+    status, body = await teams.post(teams.execute(button(card, "Cancel"), sender=REQUESTER,
+                                                  card_id="1700000000001", conversation=asked["conversation"]))
+    assert status == 200 and body["type"] == "application/vnd.microsoft.activity.message"
+    assert "already" in body["value"]
+
+
+async def test_welcome_when_the_bot_is_added(teams: TeamsChannel) -> None:
+    joined = {**teams.personal_message(""), "type": "conversationUpdate", "text": None,
+              "membersAdded": [{"id": REQUESTER["id"]}]}
+    assert (await teams.post(joined))[0] in (200, 201)
+    bot_joined = {**joined, "id": "welcome-2", "membersAdded": [{"id": joined["recipient"]["id"]}]}
+    assert (await teams.post(bot_joined))[0] in (200, 201)
+    calls = await teams.bf.wait_for(lambda c: len(c) == 1)
+    assert calls[0].body["text"].startswith("Hi, I'm flowdesk")
