@@ -26,6 +26,8 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
+PLAYWRIGHT_MISSING = "playwright is not installed (pip install -e '.[test]')"
+
 try:
     from playwright.async_api import BrowserContext, async_playwright
 except ImportError:  # pragma: no cover - depends on the environment
@@ -34,7 +36,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 def _skip_reason() -> str | None:
     if async_playwright is None:
-        return "playwright is not installed (pip install -e '.[test]')"
+        return PLAYWRIGHT_MISSING
     if not CHROMIUM.exists():
         return f"{CHROMIUM} is missing (run scripts/install-browser.sh as root)"
     return None

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from playwright.async_api import BrowserContext, Page, expect
+import pytest
 
-from tests.browser.conftest import Serve, artifact, no_console_errors
+from tests.browser.conftest import PLAYWRIGHT_MISSING, Serve, artifact, no_console_errors
 from tests.browser.flows import ASK_APPROVAL, LOG_HOURS, SEND_EMAIL
+
+expect = pytest.importorskip("playwright.async_api", reason=PLAYWRIGHT_MISSING).expect
+
+if TYPE_CHECKING:
+    from playwright.async_api import BrowserContext, Page
 
 TOKEN = "browser-test-token"
 
