@@ -76,6 +76,8 @@ async def test_mention_card_approve_requester_told(teams: TeamsChannel, nlu: Any
     assert len(told) == 1 and "approved by Dana Kim" in told[0].body["text"]
     assert told[0].conversation == asked["conversation"]["id"]
     assert await state_of(teams) == [("approved", APPROVER["aadObjectId"])]
+    assert all(c.authorized for c in calls)
+    assert len(teams.bf.token_requests) == 1, "the bot's token is reused, not asked for on every call"
 
 
 async def test_intruder_click_changes_nothing(teams: TeamsChannel, nlu: Any) -> None:

@@ -63,9 +63,11 @@ async def test_unendorsed_key_is_401(bf: Any, teams: TeamsChannel, nlu: Any) -> 
     assert status == 401 and nlu.seen == []
 
 
-async def test_valid_token_is_accepted(teams: TeamsChannel, nlu: Any) -> None:
+@pytest.mark.parametrize("age", ["fresh", "expired two minutes ago (within the 5-minute skew)"])
+async def test_valid_token_is_accepted(teams: TeamsChannel, nlu: Any, age: str) -> None:
     nlu.teach(TEXT, "note.add", title="milk")
-    status, _ = await teams.post(teams.personal_message(TEXT))
+    token = teams.token() if age == "fresh" else teams.token(issued_ago=720, lifetime=600)
+    status, _ = await teams.post(teams.personal_message(TEXT), token=token)
     assert status == 201
     calls = await teams.bf.wait_for(lambda c: len(c) >= 1)
     assert calls[0].authorized and "milk" in calls[0].body["text"]
