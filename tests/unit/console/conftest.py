@@ -52,8 +52,11 @@ Factory = Callable[..., AbstractAsyncContextManager[Console]]
 @pytest.fixture
 def console(data_dir: Path) -> Factory:
     @asynccontextmanager
-    async def make(*, host: str = "127.0.0.1", token: str | None = None) -> AsyncIterator[Console]:
+    async def make(*, host: str = "127.0.0.1", token: str | None = None,
+                   database_url: str | None = None) -> AsyncIterator[Console]:
         environ = {"FLOWDESK_DATA_DIR": str(data_dir)}
+        if database_url:
+            environ["FLOWDESK_DATABASE_URL"] = database_url
         if token:
             environ["FLOWDESK_CONSOLE_TOKEN"] = token
         settings = load_settings(environ)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+from aiohttp import FormData
+
 from bot.console.adapter import mentions_in
 from tests.browser.flows import ASK_APPROVAL, LOG_HOURS, NEEDS_APPROVER, SEND_EMAIL
 from tests.unit.console.conftest import Factory
@@ -132,10 +135,26 @@ async def test_bad_requests_are_refused_and_nothing_is_said(console: Factory) ->
 
 
 async def test_threads_outlive_a_restart(console: Factory) -> None:
-    async with console() as c:
+    await _approve_across_a_restart(console)
+
+
+@pytest.mark.postgres
+async def test_threads_outlive_a_restart_on_postgresql(console: Factory, postgres_url: str) -> None:
+    await _approve_across_a_restart(console, database_url=postgres_url)
+
+
+async def _approve_across_a_restart(console: Factory, **options: str) -> None:
+    async with console(**options) as c:
         thread = await c.say(ASK_APPROVAL, user="alex")
         await c.deliver()
-    async with console() as c:
+        quote = FormData({"user": "alex", "text": "the quote", "thread": thread})
+        quote.add_field("file", b"%PDF-1.4 quote", filename="quote.pdf", content_type="application/pdf")
+        upload = await c.client.post("/console/api/upload", data=quote, headers={"X-Flowdesk-Console": "1"})
+        assert upload.status == 202
+        await c.adapter.idle()
+    async with console(**options) as c:
+        [pdf] = by_text(await c.thread(thread, user="dana"), "the quote")["files"]
+        assert await (await c.client.get(f"/console/api/files/{pdf['id']}", params={"user": "dana"})).read() == b"%PDF-1.4 quote"
         card = by_text(await c.thread(thread, user="dana"), "Approval requested")
         assert await click(c, card, "Approve", user="dana") == 200
         await c.deliver()
