@@ -17,6 +17,7 @@ import pytest
 from aiohttp import web
 
 from bot.config import load_settings
+from bot.nlu import NLUEngine
 from bot.runtime import Runtime
 from bot.server import build_app
 from tests.browser.flows import console_registry, scripted_nlu
@@ -66,12 +67,13 @@ def serve(data_dir: Path) -> Serve:
     """``flowdesk serve`` in this process on a free loopback port, worker included."""
 
     @asynccontextmanager
-    async def start(*, bind_as: str = "127.0.0.1", token: str | None = None) -> AsyncIterator[Served]:
+    async def start(*, bind_as: str = "127.0.0.1", token: str | None = None,
+                    nlu: NLUEngine | None = None) -> AsyncIterator[Served]:
         environ = {"FLOWDESK_DATA_DIR": str(data_dir)}
         if token:
             environ["FLOWDESK_CONSOLE_TOKEN"] = token
         settings = load_settings(environ)
-        runtime = Runtime(settings=settings, nlu=scripted_nlu(), registry=console_registry(settings))
+        runtime = Runtime(settings=settings, nlu=nlu or scripted_nlu(), registry=console_registry(settings))
         runner = web.AppRunner(build_app(runtime, host=bind_as), shutdown_timeout=5)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
