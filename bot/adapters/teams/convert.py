@@ -145,6 +145,12 @@ def delivery_key(activity: Activity) -> str:
     return f"teams:{base}:{activity.id}"
 
 
+def seen_key(activity: Activity) -> str:
+    """The adapter's own claim on a delivery (the pipeline claims ``delivery_key`` with its state change)."""
+    key = delivery_key(activity)
+    return key.replace("teams:", "teams:seen:", 1) if key else ""
+
+
 def problem_of(activity: Activity) -> str | None:
     """Why an authenticated activity cannot be handled (None when it can)."""
     conversation, sender = activity.conversation, activity.from_property

@@ -21,6 +21,7 @@ CARD_ACTION = "adaptiveCard/action"
 FOREIGN = "That button isn't one of flowdesk's, so I can't act on it."
 WELCOME = ("Hi, I'm flowdesk. Mention me to ask for an approval, send an email or log a record, "
            "e.g. “ask <at>Dana Kim</at> to approve $1,200 for a laptop”. Say “help” to see everything.")
+SORRY = "Sorry, something went wrong on my side while handling that. Please try again."
 BUSY = "I'm very busy right now and couldn't take that on. Please try again in a minute."
 
 
@@ -49,11 +50,24 @@ class FlowdeskTeamsBot(ActivityHandler):  # type: ignore[misc]  # untyped SDK
         if activity.value is not None and not (activity.text or "").strip():
             await turn_context.send_activity(MessageFactory.text(FOREIGN))
             return
-        if not self.jobs.offer(lambda: self._on_message(turn_context)):
+        seen = convert.seen_key(activity)
+        if seen and not await self.store.claim(seen):
+            log.info("teams.duplicate_delivery", key=seen)
+            return
+        if not self.jobs.offer(lambda: self._on_message(turn_context, seen)):
+            await self.store.release(seen)
             await turn_context.send_activity(MessageFactory.text(BUSY))
 
-    async def _on_message(self, turn_context: TurnContext) -> None:
+    async def _on_message(self, turn_context: TurnContext, seen: str) -> None:
         """After the acknowledgement: the NLU and the action may take longer than Teams waits."""
+        try:
+            await self._answer(turn_context)
+        except Exception:  # noqa: BLE001 - the user is told; a redelivery may succeed
+            log.exception("teams.message_failed", key=seen)
+            await self.store.release(seen)
+            await turn_context.send_activity(MessageFactory.text(SORRY))
+
+    async def _answer(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
         people, _ = convert.mentions_of(activity)
         aad_ids = {p.id: aad for p in people if not p.aad and p.id != activity.recipient.id

@@ -15,9 +15,10 @@ from botbuilder.schema import Activity
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import dedup
 from bot.adapters.teams.convert import conversation_of, reference_of, tenant_of, user_of
 from bot.storage import Database
-from bot.storage.tables import NAMING
+from bot.storage.tables import NAMING, processed_events
 
 metadata = sa.MetaData(naming_convention=NAMING)
 
@@ -82,6 +83,18 @@ class ReferenceStore:
             found = (await session.execute(sa.select(users).where(
                 sa.or_(users.c.user == user, users.c.teams_id == user)).limit(1))).mappings().first()
         return dict(found) if found is not None else None
+
+    async def claim(self, key: str) -> bool:
+        """True for the first delivery of ``key`` (shared by replicas through the database)."""
+        async with self.database.transaction() as session:
+            return await dedup.claim(session, key)
+
+    async def release(self, key: str) -> None:
+        """Forget a claim whose work failed, so a redelivery is answered."""
+        if not key:
+            return
+        async with self.database.transaction() as session:
+            await session.execute(processed_events.delete().where(processed_events.c.key == key))
 
     async def set_personal(self, user: str, conversation_id: str) -> None:
         async with self.database.transaction() as session:

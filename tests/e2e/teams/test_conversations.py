@@ -191,3 +191,40 @@ async def test_welcome_when_the_bot_is_added(teams: TeamsChannel) -> None:
     assert (await teams.post(bot_joined))[0] in (200, 201)
     calls = await teams.bf.wait_for(lambda c: len(c) == 1)
     assert calls[0].body["text"].startswith("Hi, I'm flowdesk")
+
+
+class FlakyNLU(ScriptedNLU):
+    """Fails on the first message it reads, as a crashed model server would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures = 1
+
+    async def parse(self, message: Any) -> Any:
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("model server went away")
+        return await super().parse(message)
+
+
+async def test_redelivered_message_is_answered_once(teams: TeamsChannel, nlu: Any) -> None:
+    hello = teams.personal_message("what's the weather in Oslo")
+    assert (await teams.post(hello))[0] == 201
+    await teams.bf.wait_for(lambda c: len(c) == 1)
+    assert (await teams.post(hello))[0] == 201
+    await asyncio.sleep(0.5)
+    assert len(teams.bf.recorded()) == 1 and len(nlu.seen) == 1
+
+
+async def test_failed_message_is_apologised_for_and_a_redelivery_answered(
+        bf: FakeBotFramework, signing_key: SigningKey, data_dir: Path) -> None:
+    nlu = FlakyNLU()
+    nlu.teach("note hello", "note.add", title="hello")
+    async with serve(bf, signing_key, data_dir, nlu) as teams:
+        hello = teams.personal_message("note hello")
+        assert (await teams.post(hello))[0] == 201
+        calls = await bf.wait_for(lambda c: len(c) == 1)
+        assert calls[0].body["text"].startswith("Sorry, something went wrong")
+        assert (await teams.post(hello))[0] == 201
+        calls = await bf.wait_for(lambda c: len(c) == 2)
+        assert calls[1].body["text"] == "Noted “hello”."
