@@ -51,7 +51,7 @@ class ConsoleAdapter:
         self.runtime = runtime
         self.guard = ConsoleGuard(exposed=exposed, token=token)
         self.store = ConsoleStore(database=runtime.database)
-        self._parses: dict[str, Parse] = {}
+        self._parses: dict[str, Parse | None] = {}
         self._busy: dict[str, set[asyncio.Task[None]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = asyncio.Event()
@@ -103,7 +103,7 @@ class ConsoleAdapter:
         await self.store.replace(str(ref.get("entry", "")), reply)
 
     def _observe(self, message: Message, parse: Parse) -> None:
-        if message.platform == PLATFORM:
+        if message.platform == PLATFORM and message.id in self._parses:
             self._parses[message.id] = parse
 
     async def _on_shutdown(self, _: web.Application) -> None:
@@ -215,6 +215,7 @@ class ConsoleAdapter:
         message = Message(platform=PLATFORM, workspace=WORKSPACE, channel=CHANNEL, thread=entry.thread,
                           id=entry.id, user=entry.author, user_name=entry.author, text=entry.text,
                           mentions=mentions_in(entry.text), attachments=attached)
+        self._parses[entry.id] = None
         try:
             reply = await self.runtime.dispatcher.handle_message(message, delivery_key=f"console:{entry.id}")
         except BotError as exc:
