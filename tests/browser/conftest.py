@@ -30,9 +30,11 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 PLAYWRIGHT_MISSING = "playwright is not installed (pip install -e '.[test]')"
 
 try:
-    from playwright.async_api import BrowserContext, async_playwright
+    from playwright.async_api import BrowserContext, async_playwright, expect
 except ImportError:  # pragma: no cover - depends on the environment
     async_playwright = None
+else:
+    expect.set_options(timeout=15_000)  # a shared CI machine may be slow; nothing waits this long when healthy
 
 
 def _skip_reason() -> str | None:
