@@ -79,7 +79,7 @@ def clean_value(kind: str, value: Any, rules: FieldRules, cleaning: CleaningRule
 
 
 def _email(text: str, _raw: Any, _rules: CleaningRules) -> str:
-    text = text.removeprefix("mailto:").strip("<> ").replace(" ", "")
+    text = text.removeprefix("mailto:").strip("<> ")
     try:
         return validate_email(text, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:

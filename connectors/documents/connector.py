@@ -25,7 +25,7 @@ from connectors.data_entry.forms import Form, load_forms
 from connectors.documents import preview, store
 from connectors.documents.errors import DocumentRefused
 from connectors.documents.expense import receipt_draft
-from connectors.documents.mapping import best_form, map_columns
+from connectors.documents.mapping import Embed, best_form, map_columns
 from connectors.documents.plan import Key, keys_of, plan_rows
 from connectors.documents.report import rejected_csv, report_name
 from connectors.documents.rules import check_against, load_rules
@@ -84,6 +84,11 @@ class DocumentsConnector(Connector):
         check_against(self.rules, {name: form.columns for name, form in self.forms.items()})
         self.limits = Limits(max_bytes=int(self.config.documents_max_mb * 1024 * 1024),
                              max_rows=self.config.documents_max_rows)
+        self.embed: Embed | None = None
+
+    def use_encoder(self, embed: Embed) -> None:
+        """Lend the NLU's sentence encoder, so headers are also matched to fields by meaning."""
+        self.embed = embed
 
     @action(RECEIVE, args=ReceiveArgs, internal=True)
     async def receive(self, ctx: ActionContext, args: ReceiveArgs) -> ActionResult:
@@ -100,8 +105,8 @@ class DocumentsConnector(Connector):
 
     async def _sheet(self, ctx: ActionContext, name: str, data: bytes, kind: Any, args: ReceiveArgs) -> ActionResult:
         table = await asyncio.to_thread(read_table, name, kind, data, self.limits)
-        form = self._form_for(args.form or args.text, table.headers, name)
-        columns = map_columns(table.headers, form, self.rules.form(form.name))
+        form = await asyncio.to_thread(self._form_for, args.form or args.text, table.headers, name)
+        columns = await asyncio.to_thread(map_columns, table.headers, form, self.rules.form(form.name), self.embed)
         if columns.missing_required:
             raise DocumentRefused(name, f"no column gives the {form.name} field(s) "
                                         f"{', '.join(columns.missing_required)} (headers: {', '.join(table.headers)}).")
@@ -129,7 +134,7 @@ class DocumentsConnector(Connector):
         for form_name, form in self.forms.items():
             if form_name in words or f"{form_name}s" in words:
                 return form
-        guess = best_form(headers, self.forms, {n: self.rules.form(n) for n in self.forms})
+        guess = best_form(headers, self.forms, {n: self.rules.form(n) for n in self.forms}, self.embed)
         if guess is None:
             raise DocumentRefused(name, f"I can't tell which form its columns belong to ({', '.join(headers)}). "
                                         f"Say which one with the file: {', '.join(sorted(self.forms))}.")
