@@ -77,6 +77,8 @@ class FakeBotFramework:
         self.access_token = access_token
         self.members = dict(members or {})
         self.calls: list[Call] = []
+        self.refuse_posts = 0
+        """How many of the next message posts to refuse with 429 (Teams throttling)."""
         self.token_requests: list[str] = []
         self._ids = itertools.count(1_700_000_000_000)
         self._lock = threading.Lock()
@@ -216,6 +218,10 @@ class FakeBotFramework:
             return web.json_response({"error": {"code": "Unauthorized"}}, status=401)
         if request.method == "PUT":
             return web.json_response({"id": request.match_info["activity"]})
+        with self._lock:
+            refuse, self.refuse_posts = self.refuse_posts > 0, max(0, self.refuse_posts - 1)
+        if refuse:
+            return web.json_response({"error": {"code": "Throttled"}}, status=429, headers={"Retry-After": "0"})
         return web.json_response({"id": str(next(self._ids))})
 
     async def _create_conversation(self, request: web.Request) -> web.Response:

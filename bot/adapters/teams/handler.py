@@ -13,7 +13,7 @@ from bot.adapters.teams import cards, convert
 from bot.adapters.teams.jobs import Jobs
 from bot.adapters.teams.store import ReferenceStore
 from bot.errors import AdapterError
-from bot.models import Reply
+from bot.models import Address, Notice, Reply
 
 log = structlog.get_logger(__name__)
 
@@ -73,9 +73,22 @@ class FlowdeskTeamsBot(ActivityHandler):  # type: ignore[misc]  # untyped SDK
         aad_ids = {p.id: aad for p in people if not p.aad and p.id != activity.recipient.id
                    and (aad := await self._aad_id(turn_context, p.id))}
         message = convert.to_message(activity, people, aad_ids)
-        reply = await self.dispatcher.handle_message(message, delivery_key=convert.delivery_key(activity))
-        if reply is not None:
+        key = convert.delivery_key(activity)
+        reply = await self.dispatcher.handle_message(message, delivery_key=key)
+        if reply is None:
+            return
+        try:
             await self._say(turn_context, reply)
+        except Exception:  # noqa: BLE001 - the state change is committed; the answer must still arrive
+            log.warning("teams.reply_deferred", key=key, exc_info=True)
+            await self._say_later(message.address(), reply, key=f"{key or message.id}:reply")
+
+    async def _say_later(self, to: Address, reply: Reply, *, key: str) -> None:
+        """Hand a reply Teams refused for now to the outbox, which retries it with backoff."""
+        notice = Notice(to=to, reply=reply, key=key)
+        async with self.dispatcher.database.transaction() as session:
+            await self.dispatcher.outbox.enqueue(session, kind="notice", key=key, payload=notice.model_dump(mode="json"))
+        self.dispatcher.on_commit()
 
     async def on_members_added_activity(self, members_added: list[Any], turn_context: TurnContext) -> None:
         """Say hello once, when the bot itself joins a chat or team."""

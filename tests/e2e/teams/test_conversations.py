@@ -228,3 +228,13 @@ async def test_failed_message_is_apologised_for_and_a_redelivery_answered(
         assert (await teams.post(hello))[0] == 201
         calls = await bf.wait_for(lambda c: len(c) == 2)
         assert calls[1].body["text"] == "Noted “hello”."
+
+
+async def test_refused_reply_is_retried_through_the_outbox(teams: TeamsChannel, nlu: Any) -> None:
+    nlu.teach("note hello", "note.add", title="hello")
+    teams.bf.refuse_posts = 1
+    assert (await teams.post(teams.personal_message("note hello")))[0] == 201
+    calls = await teams.bf.wait_for(lambda c: len(c) >= 2)
+    assert [c.body["text"] for c in calls] == ["Noted “hello”."] * len(calls)
+    await asyncio.sleep(0.5)
+    assert len(teams.bf.recorded()) == 2
