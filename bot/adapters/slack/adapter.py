@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 import structlog
 from aiohttp import ClientSession, web
@@ -22,11 +22,13 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot import replies
 from bot.adapters.slack import client as slack_client
+from bot.adapters.slack.backlog import Backlog
 from bot.adapters.slack.guard import Rejected, SlackRequestGuard
 from bot.adapters.slack.installations import SqlInstallationStore, SqlOAuthStateStore
 from bot.adapters.slack.ledger import make_ledger
 from bot.adapters.slack.outgoing import SlackPoster
 from bot.adapters.slack.work import SlackWork
+from bot.adapters.slack.workproc import DEFAULT_RUNTIME, WorkProcess
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.models import Address, Reply
@@ -36,7 +38,8 @@ log = structlog.get_logger(__name__)
 COMMAND = "/flowdesk"
 BOT_SCOPES = ("app_mentions:read", "chat:write", "chat:write.public", "commands", "im:history",
               "im:read", "im:write", "users:read", "users:read.email")
-MAX_IN_FLIGHT = 500
+WORKERS = 8
+MAX_QUEUED = 1000
 BUSY = "I'm busy right now and couldn't take that on. Please try again in a minute."
 
 
@@ -45,7 +48,10 @@ class SlackAdapter:
 
     platform = "slack"
 
-    def __init__(self, *, settings: Settings, runtime: Any) -> None:
+    WORK_RUNTIME: ClassVar[str | None] = None
+    """``module:function`` building the work process's runtime from settings (tests, benchmarks)."""
+
+    def __init__(self, *, settings: Settings, runtime: Any, work_process: bool | None = None) -> None:
         self.settings = settings
         self.runtime = runtime
         oauth = bool(settings.slack_client_id and settings.slack_client_secret)
@@ -64,6 +70,11 @@ class SlackAdapter:
         self.work = SlackWork(runtime=runtime, poster=self.poster, ledger=self.ledger, adapter=self)
         self.socket: Any = None
         self.serving = False
+        self.backlog = Backlog(workers=WORKERS, size=MAX_QUEUED)
+        if work_process is None:  # an NLU given in code (tests) cannot be rebuilt in another process
+            work_process = getattr(runtime, "lazy_nlu", None) is not None or self.WORK_RUNTIME is not None
+        self.workproc = WorkProcess(settings=settings, runtime_factory=self.WORK_RUNTIME or DEFAULT_RUNTIME) \
+            if work_process else None
         self._tasks: set[asyncio.Task[None]] = set()
         runtime.directory.register(self.platform, self.poster.lookup_email)
 
@@ -104,7 +115,10 @@ class SlackAdapter:
 
     async def start(self) -> None:
         self.client.session = ClientSession()
+        self.backlog.start()
         self._spawn(self._learn_identity())
+        if self.workproc is not None and self.serving:
+            await self.workproc.start()
         if self.settings.slack_app_token and self.serving:  # ``flowdesk worker`` only sends
             from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
@@ -115,8 +129,11 @@ class SlackAdapter:
     async def close(self) -> None:
         if self.socket is not None:
             await self.socket.close_async()
+        if self.workproc is not None:
+            await self.workproc.close()
+        await self.backlog.close()
         if self._tasks:
-            _, pending = await asyncio.wait(self._tasks, timeout=10)
+            _, pending = await asyncio.wait(self._tasks, timeout=5)
             for task in pending:
                 task.cancel()
         await self.ledger.close()
@@ -172,26 +189,33 @@ class SlackAdapter:
         return authorize
 
     async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:
-        if self._busy():
+        if self._forward("command", body=body):
+            await ack()
+        else:
             await ack(text=BUSY)
-            return
-        await ack()
-        self._spawn(self.work.command(body))
 
     async def _on_mention(self, ack: Any, body: dict[str, Any], event: dict[str, Any]) -> None:
         await ack()
-        if not self._busy():
-            self._spawn(self.work.event(body, event, mention=True))
+        if not self._forward("event", body=body, event=event, mention=True):
+            self._spawn(self.work.busy_event(body, event, BUSY))
 
     async def _on_message(self, ack: Any, body: dict[str, Any], event: dict[str, Any]) -> None:
         await ack()
         direct = event.get("channel_type") == "im" and not event.get("subtype") and not event.get("bot_id")
-        if direct and event.get("user") and event.get("user") != self.bot_user_id and not self._busy():
-            self._spawn(self.work.event(body, event, mention=False))
+        if direct and event.get("user") and event.get("user") != self.bot_user_id:
+            if not self._forward("event", body=body, event=event, mention=False):
+                self._spawn(self.work.busy_event(body, event, BUSY))
 
     async def _on_action(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()
-        self._spawn(self.work.click(body))
+        if not self._forward("click", body=body):
+            self._spawn(self.work.busy_click(body, BUSY))
+
+    def _forward(self, kind: str, **job: Any) -> bool:
+        """Hand the work over: to the work process, or to this process's backlog. False: busy."""
+        if self.workproc is not None and self.serving:
+            return self.workproc.submit(kind, **job)
+        return self.backlog.offer(lambda: self.work.run_job({"kind": kind, **job}))
 
     async def _on_uninstalled(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()
@@ -211,9 +235,6 @@ class SlackAdapter:
             self.bot_user_id = found.get("user_id")
         except Exception as exc:  # noqa: BLE001 - mentions still work through event data
             log.warning("slack.auth_test_failed", error=str(exc))
-
-    def _busy(self) -> bool:
-        return len(self._tasks) >= MAX_IN_FLIGHT
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)

@@ -33,6 +33,18 @@ class SlackWork:
         self.ledger = ledger
         self.adapter = adapter
 
+    async def run_job(self, job: dict[str, Any]) -> None:
+        """One forwarded job: ``command``, ``event`` or ``click`` with the payloads bolt parsed."""
+        kind = job["kind"]
+        if kind == "command":
+            await self.command(job["body"])
+        elif kind == "event":
+            await self.event(job["body"], job["event"], mention=bool(job["mention"]))
+        elif kind == "click":
+            await self.click(job["body"])
+        else:
+            log.error("slack.unknown_job", kind=kind)
+
     async def command(self, body: dict[str, Any]) -> None:
         """``/flowdesk <text>``: open a thread for the conversation, then answer in it."""
         key = f"slack:command:{body.get('team_id', '')}:{body.get('trigger_id', '')}"
@@ -49,7 +61,7 @@ class SlackWork:
             return message.address()
 
         fallback = convert.command_message(body, thread=None, text=text).address()
-        await self._once(key, run, fallback)
+        await self._once(key, run, fallback, claim=False)  # Slack never retries a command
 
     async def event(self, body: dict[str, Any], event: dict[str, Any], *, mention: bool) -> None:
         """An app_mention or a direct message, answered once in its thread."""
@@ -88,6 +100,22 @@ class SlackWork:
         private = interaction.address().model_copy(update={"thread": None})
         await self._once(interaction.delivery_id, run, private, sorry_private=True)
 
+    async def busy_event(self, body: dict[str, Any], event: dict[str, Any], text: str) -> None:
+        """Tell the sender we could not take their message on (the backlog is full)."""
+        where = convert.event_message(body, event, text=".", user_name=None, mentions=()).address()
+        await self._quietly(self.poster.send(where, Reply(text=text)))
+
+    async def busy_click(self, body: dict[str, Any], text: str) -> None:
+        where = convert.click(body).address().model_copy(update={"thread": None})
+        await self._quietly(self.poster.send(where, Reply(text=text, private=True)))
+
+    @staticmethod
+    async def _quietly(call: Awaitable[Any]) -> None:
+        try:
+            await call
+        except Exception as exc:  # noqa: BLE001 - a "busy" notice is best effort
+            log.warning("slack.busy_notice_failed", error=str(exc))
+
     async def _answer_click(self, interaction: Interaction, reply: Reply) -> None:
         if reply.replace and not reply.private:
             await self.poster.update({**interaction.ref, "workspace": interaction.workspace}, reply)
@@ -95,16 +123,17 @@ class SlackWork:
         await self._deliver(interaction.address(), reply, interaction.delivery_id)
 
     async def _once(self, key: str, run: Callable[[], Awaitable[Address]], where: Address,
-                    *, sorry_private: bool = False) -> None:
+                    *, sorry_private: bool = False, claim: bool = True) -> None:
         seen = f"slack:seen:{key}"
-        if not await self.ledger.claim(seen):
+        if claim and not await self.ledger.claim(seen):
             log.info("slack.duplicate_delivery", key=key)
             return
         try:
             await run()
         except Exception:  # noqa: BLE001 - the user is told; Slack's retry may succeed
             log.exception("slack.work_failed", key=key)
-            await self.ledger.release(seen)
+            if claim:
+                await self.ledger.release(seen)
             await self._deliver(where, Reply(text=SORRY, private=sorry_private), f"{key}:sorry")
 
     async def _deliver(self, to: Address, reply: Reply, key: str) -> None:
