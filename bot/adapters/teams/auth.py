@@ -48,10 +48,18 @@ def is_custom_login(url: str | None) -> bool:
     return bool(url) and not str(url).lower().startswith(MICROSOFT_LOGIN)
 
 
+def is_us_government(settings: Settings) -> bool:
+    """Azure US Government: keys from login.botframework.azure.us or tokens from login.microsoftonline.us."""
+    metadata = urlparse(settings.teams_openid_metadata_url or "").hostname or ""
+    login = (settings.teams_login_url or "").lower()
+    return metadata.endswith("botframework.azure.us") or login.startswith(GovernmentConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX)
+
+
 def login_url(settings: Settings) -> str:
     """The authority the bot gets its outgoing tokens from (with a tenant segment)."""
-    tenant = settings.teams_tenant_id or AuthenticationConstants.DEFAULT_CHANNEL_AUTH_TENANT
-    url = (settings.teams_login_url or AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX).rstrip("/")
+    cloud = GovernmentConstants if is_us_government(settings) else AuthenticationConstants
+    tenant = settings.teams_tenant_id or cloud.DEFAULT_CHANNEL_AUTH_TENANT
+    url = (settings.teams_login_url or cloud.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX).rstrip("/")
     return url if urlparse(url).path.strip("/") else f"{url}/{tenant}"
 
 
@@ -67,13 +75,16 @@ def configuration(settings: Settings) -> SimpleNamespace:
     if settings.teams_openid_metadata_url or settings.teams_login_url:
         # Any override switches botbuilder to its parameterized authentication, which
         # trusts only what it is given: name the issuer and scope too.
+        gov = is_us_government(settings)
         values.update(
-            TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=settings.teams_openid_metadata_url or PUBLIC_METADATA,
-            TO_BOT_FROM_CHANNEL_TOKEN_ISSUER=ISSUER,
-            TO_CHANNEL_FROM_BOT_OAUTH_SCOPE=SCOPE,
+            TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=settings.teams_openid_metadata_url or (
+                GovernmentConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL if gov else PUBLIC_METADATA),
+            TO_BOT_FROM_CHANNEL_TOKEN_ISSUER=GovernmentConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER if gov else ISSUER,
+            TO_CHANNEL_FROM_BOT_OAUTH_SCOPE=GovernmentConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE if gov else SCOPE,
             TO_CHANNEL_FROM_BOT_LOGIN_URL=login_url(settings),
-            TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL=AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL,
-            OAUTH_URL=AuthenticationConstants.OAUTH_URL,
+            TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL=(GovernmentConstants if gov else AuthenticationConstants)
+            .TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL,
+            OAUTH_URL=GovernmentConstants.OAUTH_URL_GOV if gov else AuthenticationConstants.OAUTH_URL,
         )
     return SimpleNamespace(**values)
 

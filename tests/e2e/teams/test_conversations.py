@@ -238,3 +238,16 @@ async def test_refused_reply_is_retried_through_the_outbox(teams: TeamsChannel, 
     assert [c.body["text"] for c in calls] == ["Noted “hello”."] * len(calls)
     await asyncio.sleep(0.5)
     assert len(teams.bf.recorded()) == 2
+
+
+async def test_group_chat_mention_is_answered_in_the_chat(teams: TeamsChannel, nlu: Any) -> None:
+    nlu.teach("note standup moved", "note.add", title="standup moved")
+    chat = {"id": "19:meeting_group-chat-1@thread.v2", "isGroup": True, "conversationType": "groupChat",
+            "tenantId": "50612dbb-0237-4969-b378-8d42590f9c00"}
+    said = {**teams.channel_message("note standup moved"), "conversation": chat, "channelData": {
+        "tenant": {"id": chat["tenantId"]}}}
+    assert (await teams.post(said))[0] == 201
+    calls = await teams.bf.wait_for(lambda c: len(c) == 1)
+    assert calls[0].conversation == chat["id"] and calls[0].activity_id == said["id"]
+    assert calls[0].body["text"] == "Noted “standup moved”."
+    assert nlu.seen[0].thread == chat["id"] and nlu.seen[0].channel == chat["id"]

@@ -160,3 +160,11 @@ def test_package_refuses_an_app_id_that_is_not_a_guid(tmp_path: Path) -> None:
 def test_drawn_icons_match_the_committed_ones() -> None:
     assert (package.DEPLOY / "color.png").read_bytes() == package.color_icon()
     assert (package.DEPLOY / "outline.png").read_bytes() == package.outline_icon()
+
+
+def test_us_government_metadata_brings_its_issuer_scope_and_login() -> None:
+    config = configuration(_settings(
+        FLOWDESK_TEAMS_OPENID_METADATA_URL="https://login.botframework.azure.us/v1/.well-known/openidconfiguration"))
+    assert config.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER == "https://api.botframework.us"
+    assert config.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE == "https://api.botframework.us"
+    assert config.TO_CHANNEL_FROM_BOT_LOGIN_URL == "https://login.microsoftonline.us/MicrosoftServices.onmicrosoft.us"
