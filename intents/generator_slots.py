@@ -146,12 +146,17 @@ def _token_end(pieces: list[Piece], char: int) -> int:
     return len(pieces)
 
 
+def gold_text_span(text: str, value: Any) -> tuple[int, int] | None:
+    """Character span a free-text gold value was copied from."""
+    if not isinstance(value, str):
+        return None
+    return spans.find_text(text, spans.clean_text(value))
+
+
 def gold_candidate(slot: Slot, value: Any, text: str, pieces: list[Piece]) -> Candidate | None:
     """The span a gold value was copied from, or None when the message does not state it."""
     if slot.kind == "text":
-        if not isinstance(value, str):
-            return None
-        where = spans.find_text(text, spans.clean_text(value))
+        where = gold_text_span(text, value)
         if where is None:
             return None
         start, end = _token_at(pieces, where[0]), _token_end(pieces, where[1])

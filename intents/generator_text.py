@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from tokenizers import Tokenizer
 
-_OPEN = set("\"'`“‘([{:,-/#")
-_CLOSE = set("\"'`”’)]}>.,;:!?-/")
+_OPEN = set("\"'`“‘([{:,#")
+_CLOSE = set("\"'`”’)]}>.,;:!?")
 
 
 @dataclass(frozen=True)

@@ -71,16 +71,16 @@ def base_tokenizer(base: str) -> Tokenizer:
 
 def _broad_texts() -> list[str]:
     texts: list[str] = []
-    for name in ("clinc150/train.jsonl", "snips/train.jsonl"):
-        file = _DATA / name
+    corpus = Path(__file__).parent / "corpus" / "builtin.jsonl"
+    for file in (_DATA / "clinc150/train.jsonl", _DATA / "snips/train.jsonl", corpus):
         if file.exists():
             texts += [json.loads(line)["text"] for line in file.read_text().splitlines() if line]
     return texts
 
 
 def main() -> None:
-    """Rebuild the shipped vocabulary from CLINC150 and SNIPS training utterances."""
-    from intents.generator_corpus import vocabulary_texts
+    """Rebuild the shipped vocabulary from CLINC150, SNIPS and built-in corpus utterances."""
+    from intents.generator_replies import vocabulary_texts
 
     texts = _broad_texts() + vocabulary_texts()
     tok = train_tokenizer(texts)

@@ -28,7 +28,7 @@ from intents.generator_text import pieces_of
 from intents.schemas import BUILTIN_SCHEMAS, derive_schema
 
 GENERATOR_NAME = "flowdesk.generator.v1"
-SIZES = {"tiny": (2, 128, 2), "small": (4, 256, 4), "base": (6, 384, 6)}
+SIZES = {"tiny": (2, 128, 2), "mid": (4, 192, 4), "small": (4, 256, 4), "base": (6, 384, 6)}
 Progress = Callable[[int, int, float], None]
 
 
@@ -121,11 +121,11 @@ def train_generator(
     *,
     base: str | None = None,
     progress: Progress | Any = None,
-    size: str = "small",
-    epochs: float = 6.0,
+    size: str = "mid",
+    epochs: float = 12.0,
     batch_size: int = 32,
-    max_minutes: float = 12.0,
-    replies: int = 3000,
+    max_minutes: float = 15.0,
+    replies: int = 400,
     seed: int = 0,
 ) -> dict[str, Any]:
     """Train the generator on ``examples`` and save it to ``out_dir``.
@@ -190,3 +190,36 @@ def _save(model: GPT2LMHeadModel, tok: Any, out_dir: Path, meta: dict[str, Any])
     model.save_pretrained(out_dir)
     tok.save(str(out_dir / "tokenizer.json"))
     (out_dir / "generator.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+
+
+def main() -> None:
+    """Rebuild the shipped generator: ``python -m intents.generator_train``."""
+    import argparse
+
+    from intents.data import load_examples
+
+    here = Path(__file__).parent
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--data", default=str(here / "corpus" / "builtin.jsonl"))
+    parser.add_argument("--out", default=str(here / "model" / "generator"))
+    parser.add_argument("--base", default=None)
+    parser.add_argument("--size", default="mid", choices=sorted(SIZES))
+    parser.add_argument("--minutes", type=float, default=15.0)
+    parser.add_argument("--epochs", type=float, default=12.0)
+    parser.add_argument("--threads", type=int, default=1)
+    opts = parser.parse_args()
+    torch.set_num_threads(opts.threads)
+
+    def show(step: int, total: int, loss: float) -> None:
+        if step % 50 == 0 or step == total:
+            print(f"step {step}/{total} loss {loss:.3f}", flush=True)
+
+    facts = train_generator(
+        load_examples(opts.data), Path(opts.out), base=opts.base, size=opts.size,
+        max_minutes=opts.minutes, epochs=opts.epochs, replies=400, progress=show,
+    )
+    print(json.dumps(facts))
+
+
+if __name__ == "__main__":
+    main()

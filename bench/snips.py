@@ -1,0 +1,96 @@
+"""SNIPS benchmark of the whole NLU: intent accuracy and slot F1 on a held-out part of train.
+
+The official SNIPS validation files are not on disk, so a fixed, seeded, stratified part
+of ``snips/train.jsonl`` (5%, about 100 messages per intent, the size of the official
+validation set) is held out; everything else trains the intent classifier and the reply
+generator exactly as ``flowdesk train`` does (SNIPS slots become the arguments of each
+intent). Prints a table and writes ``bench/results/snips.json``.
+
+    .venv/bin/python bench/snips.py [--minutes 15] [--threads 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DATA = Path("/work/shared/data/snips/train.jsonl")
+HOLD_OUT = 0.05
+SEED = 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--minutes", type=float, default=15.0, help="time bound of generator training")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "snips.json")
+    opts = parser.parse_args()
+
+    import torch
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from intents.data import load_examples, split_examples
+    from intents.evaluate import evaluate_report
+    from intents.generator_train import train_generator
+    from intents.pipeline import NLU
+    from intents.train import train
+
+    torch.set_num_threads(opts.threads)
+    examples = load_examples(opts.data)
+    fit, held = split_examples(examples, fraction=HOLD_OUT, seed=SEED)
+    work = Path(tempfile.mkdtemp(prefix="snips-"))
+    (work / "train.jsonl").write_text("".join(e.to_json() + "\n" for e in fit))
+    timings = {}
+    with Progress() as progress:
+        t0 = time.monotonic()
+        train(work / "train.jsonl", work / "model", progress=progress, generator=False)
+        timings["classifier_s"] = round(time.monotonic() - t0, 1)
+        t0 = time.monotonic()
+        facts = train_generator(fit, work / "model" / "generator", progress=progress, max_minutes=opts.minutes)
+        timings["generator_s"] = round(time.monotonic() - t0, 1)
+    nlu = NLU.load(work / "model")
+    report = evaluate_report(nlu, held)
+    gold_intents = _slots_with_gold_intents(nlu, held)
+    result = {
+        "data": str(opts.data), "split": f"stratified {HOLD_OUT:.0%} of train held out, seed {SEED}",
+        "train_examples": len(fit), "held_out_examples": len(held), **report.metrics,
+        "slot_f1_given_gold_intent": gold_intents, "generator": facts, "timings": timings,
+        "machine": f"{platform.machine()}, torch threads {opts.threads}",
+    }
+    opts.out.parent.mkdir(parents=True, exist_ok=True)
+    opts.out.write_text(json.dumps(result, indent=2) + "\n")
+    table = Table(title="SNIPS (held-out part of train)")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key in ("held_out_examples", "intent_accuracy", "slot_precision", "slot_recall", "slot_f1",
+                "slot_f1_given_gold_intent", "frame_accuracy", "latency_ms_p50", "latency_ms_p95"):
+        table.add_row(key, str(result[key]))
+    Console().print(table)
+
+
+def _slots_with_gold_intents(nlu: object, held: list) -> float | None:
+    """Slot F1 of the generator alone: arguments filled for the gold intent."""
+    from bot.models import Parse
+    from intents.evaluate import score
+
+    gen = getattr(nlu, "generator", None)
+    if gen is None:
+        return None
+    args = gen.act_many([e.text for e in held], [e.intent for e in held])
+    parses = [Parse(intent=e.intent, confidence=1.0, args=a) for e, a in zip(held, args, strict=True)]
+    return score(held, parses, []).metrics["slot_f1"]
+
+
+if __name__ == "__main__":
+    main()

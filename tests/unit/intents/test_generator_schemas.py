@@ -1,0 +1,42 @@
+"""Argument models of the built-in intents and the slots the generator derives from them."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from intents.generator_slots import active, compile_slots
+from intents.schemas import BUILTIN_SCHEMAS, derive_schema
+
+
+def test_required_arguments_follow_the_spec() -> None:
+    required = {
+        intent: sorted(n for n, f in model.model_fields.items() if f.is_required())
+        for intent, model in BUILTIN_SCHEMAS.items()
+    }
+    assert required["approval.request"] == ["approver", "subject"]
+    assert required["email.send"] == ["to"]
+    assert required["record.create"] == ["form"]
+    assert required["help"] == []
+
+
+def test_unknown_forms_and_scopes_are_rejected() -> None:
+    with pytest.raises(ValidationError):
+        BUILTIN_SCHEMAS["record.create"].model_validate({"form": "invoice"})
+    with pytest.raises(ValidationError):
+        BUILTIN_SCHEMAS["approval.list"].model_validate({"scope": "everyone"})
+
+
+def test_record_fields_depend_on_the_chosen_form() -> None:
+    slots = compile_slots(BUILTIN_SCHEMAS["record.create"])
+    paths = {s.path for s in active(slots, {"form": "timesheet"})}
+    assert paths == {"form", "fields.project", "fields.hours", "fields.date"}
+    kinds = {s.path: s.kind for s in slots}
+    assert kinds["fields.hours"] == "number" and kinds["fields.email"] == "person"
+
+
+def test_schema_of_a_user_intent_is_derived_from_its_examples() -> None:
+    model = derive_schema("ticket.assign", [{"who": "a", "points": 3}, {"who": "b", "tags": {"area": "x"}}])
+    kinds = {s.path: s.kind for s in compile_slots(model)}
+    assert kinds == {"points": "number", "tags.area": "text", "who": "text"}
+    assert model.model_validate({"points": "5"}).points == 5.0

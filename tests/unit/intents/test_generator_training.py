@@ -1,0 +1,67 @@
+"""The training path stays working: a tiny generator learns a few dozen lines from scratch."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+import torch
+
+from intents.data import Example
+from intents.generator import ReplyGenerator
+from intents.schemas import BUILTIN_SCHEMAS
+
+pytestmark = pytest.mark.slow
+
+_PEOPLE = ["dana", "omar", "li", "sam", "priya", "jordan", "kofi", "ines"]
+_THINGS = ["the new laptop", "a desk lamp", "cloud credits", "the offsite", "two monitors", "a course"]
+
+
+def _lines(rng: random.Random) -> list[Example]:
+    found = []
+    for i in range(36):
+        who, what = rng.choice(_PEOPLE), rng.choice(_THINGS)
+        amount = rng.randint(2, 90) * 10
+        if i % 3 == 0:
+            found.append(Example(f"ask @{who} to approve {what}", "approval.request",
+                                 {"approver": who, "subject": what}))
+        elif i % 3 == 1:
+            found.append(Example(f"can @{who} approve ${amount} for {what}", "approval.request",
+                                 {"approver": who, "subject": what, "amount": amount, "currency": "USD"}))
+        else:
+            found.append(Example(f"assign {what} to @{who}", "task.assign", {"who": who, "task": what}))
+    return found
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[ReplyGenerator, list[Example], dict]:
+    from intents.generator_train import train_generator
+
+    torch.set_num_threads(1)
+    examples = _lines(random.Random(7))
+    out = tmp_path_factory.mktemp("gen")
+    facts = train_generator(examples, out, size="tiny", epochs=60, batch_size=8, max_minutes=0.8, replies=24)
+    return ReplyGenerator.from_pretrained(out), examples, facts
+
+
+def test_tiny_generator_learns_its_training_lines(trained: tuple[ReplyGenerator, list[Example], dict]) -> None:
+    gen, examples, facts = trained
+    got = gen.act_many([e.text for e in examples], [e.intent for e in examples], BUILTIN_SCHEMAS)
+    right = sum(g == {k: v for k, v in e.args.items()} for g, e in zip(got, examples, strict=True))
+    assert facts["steps"] > 0 and facts["seconds"] < 60
+    assert right >= 0.9 * len(examples), list(zip(got, examples))
+
+
+def test_user_intent_schema_travels_with_the_model(trained: tuple[ReplyGenerator, list[Example], dict]) -> None:
+    gen, _, _ = trained
+    [args] = gen.act_many(["assign the offsite to @kofi"], ["task.assign"], {})
+    assert set(args) <= {"who", "task"}
+    assert all(isinstance(v, str) for v in args.values())
+
+
+def test_saved_model_directory_is_self_describing(tmp_path: Path, trained: tuple[ReplyGenerator, list[Example], dict]) -> None:
+    gen, _, facts = trained
+    assert gen.meta["name"] == "flowdesk.generator.v1"
+    assert gen.meta["steps"] == facts["steps"]
+    assert "task.assign" in gen.meta["user_intents"]
