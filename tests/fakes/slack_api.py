@@ -38,6 +38,8 @@ class FakeSlack:
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
+        self.sockets: list[web.WebSocketResponse] = []
+        self.socket_acks: list[dict[str, Any]] = []
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.changed = asyncio.Event()
@@ -85,16 +87,13 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/hooks/{name}", self._hook)
+        app.router.add_get("/link", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         return self
-
-    async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     async def _args(self, request: web.Request) -> dict[str, Any]:
         raw = await request.text()
@@ -141,12 +140,38 @@ class FakeSlack:
         if method == "users.info":
             user = self.users.get(str(args.get("user")))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"}
         if method == "oauth.v2.access":
             return {"ok": True, "app_id": "A111", "access_token": "xoxb-installed", "token_type": "bot",
                     "scope": "commands,chat:write", "bot_user_id": BOT_USER,
                     "team": {"id": "T222", "name": "Other"}, "enterprise": {"id": "E111", "name": "Org"},
                     "authed_user": {"id": "U222"}, "is_enterprise_install": False}
         return {"ok": True}
+
+    async def push(self, envelope: dict[str, Any]) -> None:
+        """Socket Mode: deliver an envelope to the first connected app."""
+        await self.wait_for(lambda: self.sockets)
+        await self.sockets[0].send_json(envelope)
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self.sockets.append(socket)
+        self.changed.set()
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        async for message in socket:
+            if message.type.name == "TEXT":
+                self.socket_acks.append(json.loads(message.data))
+                self.changed.set()
+        self.sockets.remove(socket)
+        return socket
+
+    async def close(self) -> None:
+        for socket in list(self.sockets):
+            await socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
 
     async def _hook(self, request: web.Request) -> web.Response:
         self.hooks.append((request.match_info["name"], json.loads(await request.text() or "{}")))
