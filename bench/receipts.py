@@ -2,9 +2,10 @@
 
 Renders receipts with a known font, rotated and noised a little (the same maker
 the tests use), reads each through Tesseract and the receipt parser, prints a
-table and writes bench/results/receipts.json.
+table and writes bench/results/receipts.json (receipts-FONT.json for another font).
 
     .venv/bin/python -m bench.receipts --count 50
+    .venv/bin/python -m bench.receipts --count 50 --font /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf
 """
 
 from __future__ import annotations
@@ -18,15 +19,16 @@ from pathlib import Path
 
 from connectors.documents.ocr import recognise, unavailable
 from connectors.documents.receipts import read_receipt
-from tests.integration.documents.files import receipt_image
+from tests.integration.documents.files import FONT, receipt_image
 
-RESULTS = Path(__file__).resolve().parent / "results" / "receipts.json"
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=50)
     parser.add_argument("--seed", type=int, default=5000)
+    parser.add_argument("--font", type=Path, default=FONT, help="TrueType font the receipts are drawn with")
     args = parser.parse_args()
     reason = unavailable()
     if reason:
@@ -36,7 +38,7 @@ def main() -> None:
     hits = {"amount+currency": 0, "amount": 0, "currency": 0, "merchant": 0, "date": 0}
     seconds = []
     for seed in range(args.seed, args.seed + args.count):
-        receipt = receipt_image(seed)
+        receipt = receipt_image(seed, args.font)
         started = time.perf_counter()
         fields = read_receipt(recognise("receipt", receipt.image, max_pixels=40_000_000))
         seconds.append(time.perf_counter() - started)
@@ -48,6 +50,7 @@ def main() -> None:
         hits["date"] += (fields.date.isoformat() if fields.date else None) == receipt.date
     result = {
         "receipts": args.count,
+        "font": args.font.name if args.font.exists() else "Pillow default",
         "accuracy": {k: round(v / args.count, 3) for k, v in hits.items()},
         "seconds_per_receipt": {"mean": round(statistics.mean(seconds), 3),
                                 "p50": round(statistics.median(seconds), 3),
@@ -56,14 +59,15 @@ def main() -> None:
         "tesseract": str(pytesseract.get_tesseract_version()),
         "machine": f"{platform.machine()}, {platform.python_version()}",
     }
-    print(f"{'measure':<22}{'value':>10}")
+    print(f"{'measure':<28}{'value':>10}")
     for key, value in result["accuracy"].items():
-        print(f"{key + ' accuracy':<22}{value:>10.1%}")
+        print(f"{key + ' accuracy':<28}{value:>10.1%}")
     for key, value in result["seconds_per_receipt"].items():
-        print(f"{'s/receipt ' + key:<22}{value:>10.2f}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"saved {RESULTS}")
+        print(f"{'s/receipt ' + key:<28}{value:>10.2f}")
+    out = RESULTS / ("receipts.json" if args.font == FONT else f"receipts-{args.font.stem}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"saved {out}")
 
 
 if __name__ == "__main__":

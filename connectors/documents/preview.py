@@ -53,7 +53,8 @@ def receipt_card(*, import_id: str, file_name: str, read: dict[str, Any], record
     fields += [(name.replace("_", " ").capitalize(), str(value)) for name, value in record.items()]
     text = (f"I could not read the {' or the '.join(missing)} on this receipt; "
             "enter the expense by hand or send a sharper photo." if missing else
-            "Check the amount and currency against the receipt before you enter it.")
+            "Check the amount and currency against the receipt before you enter it. If something is wrong, "
+            "click Cancel and tell me the expense in your own words (“expense 12.40 EUR taxi”).")
     return Card(title=f"Expense from {file_name}", fields=tuple(fields), text=text,
                 footer="Nothing is entered until you click Enter.",
                 buttons=buttons(import_id, can_enter=not missing, has_report=False))

@@ -120,9 +120,9 @@ def find_date(text: str, *, day_first: bool) -> dt.date | None:
             day, month = a, b
         _add(candidates, match.start(), year, month, day)
     for match in _NAMED.finditer(text):
-        day = match[1] or match[3]
-        if day:
-            _add(candidates, match.start(), int(match[4]), MONTHS[match[2][:3].lower()], int(day))
+        written = match[1] or match[3]
+        if written:
+            _add(candidates, match.start(), int(match[4]), MONTHS[match[2][:3].lower()], int(written))
     return min(candidates)[1] if candidates else None
 
 

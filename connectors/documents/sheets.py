@@ -34,6 +34,7 @@ def read_table(name: str, kind: Kind, data: bytes, limits: Limits) -> Table:
     """The first sheet of a workbook, or the CSV, as header plus rows (blank rows dropped)."""
     if kind == "csv":
         raw = _csv_rows(name, data)
+        _refuse_csv_formulas(name, raw)
     elif kind == "xlsx":
         raw = _xlsx_rows(name, data, limits)
     else:
@@ -80,6 +81,25 @@ def _csv_rows(name: str, data: bytes) -> list[tuple[int, list[Any]]]:
         return [(reader.line_num, row) for row in reader]
     except csv.Error as exc:
         raise DocumentRefused(name, f"the CSV is malformed ({exc}).") from None
+
+
+def _refuse_csv_formulas(name: str, raw: list[tuple[int, list[Any]]]) -> None:
+    """A CSV cell written as ``=...`` is a formula to any spreadsheet that opens the file."""
+    for number, row in raw:
+        for index, value in enumerate(row):
+            if isinstance(value, str) and value.lstrip().startswith("=") and len(value.strip()) > 1:
+                raise DocumentRefused(name, f"cell {_column(index)}{number} holds a formula ({value.strip()[:40]}). "
+                                            "I only take plain values: paste the values and send it again.")
+
+
+def _column(index: int) -> str:
+    """Spreadsheet letters of a 0-based column (0 -> A, 27 -> AB)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def _xlsx_rows(name: str, data: bytes, limits: Limits) -> list[tuple[int, list[Any]]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -80,12 +80,12 @@ async def get(session: AsyncSession, import_id: str) -> Import | None:
 async def decide(session: AsyncSession, item: Import, *, state: str, by: str, now: datetime,
                  entered: int | None = None) -> bool:
     """Compare-and-set from ``ready``: True for the one click that wins, False for any other."""
-    result = await session.execute(
+    result = cast(sa.CursorResult[Any], await session.execute(
         document_imports.update()
         .where(document_imports.c.id == item.id, document_imports.c.state == READY,
                document_imports.c.version == item.version)
-        .values(state=state, version=item.version + 1, decided_at=now, decided_by=by, entered_count=entered))
-    return result.rowcount == 1
+        .values(state=state, version=item.version + 1, decided_at=now, decided_by=by, entered_count=entered)))
+    return int(result.rowcount) == 1
 
 
 async def entered_before(session: AsyncSession, *, form: str, sha256: str) -> Import | None:

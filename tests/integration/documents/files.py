@@ -159,7 +159,7 @@ STYLES = [("USD", "${}", "{:,.2f}"), ("EUR", "{} EUR", "{:,.2f}"), ("GBP", "£{}
           ("EUR", "€{}", "{:,.2f}"), ("USD", "{} USD", "{:,.2f}"), ("CHF", "CHF {}", "{:,.2f}")]
 
 
-def receipt_image(seed: int) -> Receipt:
+def receipt_image(seed: int, font: Path = FONT) -> Receipt:
     """A receipt drawn with a known font, then rotated a little and noised, as a PNG or JPEG."""
     rng = random.Random(seed)
     currency, money, number = rng.choice(STYLES)
@@ -175,11 +175,11 @@ def receipt_image(seed: int) -> Receipt:
     lines += [f"{rng.choice(ITEMS):<14}{number.format(p):>12}" for p in prices]
     lines += ["", f"{'Subtotal':<14}{number.format(sum(prices)):>12}", f"{'Tax':<14}{number.format(tax):>12}",
               f"{'TOTAL':<10}{money.format(number.format(total)):>16}", "", "Thank you!"]
-    return Receipt(image=_draw(lines, rng), amount=f"{total:.2f}", currency=currency, merchant=merchant, date=day)
+    return Receipt(image=_draw(lines, rng, font), amount=f"{total:.2f}", currency=currency, merchant=merchant, date=day)
 
 
-def _draw(lines: list[str], rng: random.Random) -> bytes:
-    font: Any = ImageFont.truetype(str(FONT), 26) if FONT.exists() else ImageFont.load_default(size=26)
+def _draw(lines: list[str], rng: random.Random, path: Path) -> bytes:
+    font: Any = ImageFont.truetype(str(path), 26) if path.exists() else ImageFont.load_default(size=26)
     image = Image.new("L", (560, 60 + 36 * len(lines)), 255)
     draw = ImageDraw.Draw(image)
     for row, text in enumerate(lines):

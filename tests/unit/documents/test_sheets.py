@@ -37,3 +37,10 @@ def test_too_many_rows_or_no_rows_are_refused() -> None:
         read_table("a.csv", "csv", b"a\n1\n2\n3\n4\n", LIMITS)
     with pytest.raises(DocumentRefused, match="no data rows"):
         read_table("a.csv", "csv", b"a,b\n", LIMITS)
+
+
+def test_a_csv_cell_written_as_a_formula_refuses_the_file() -> None:
+    data = b"name,email,phone\nAda,ada@example.com,+14155552671\nBob,bob@example.com,=1+2\n"
+    with pytest.raises(DocumentRefused, match=r"cell C3 holds a formula \(=1\+2\)"):
+        read_table("a.csv", "csv", data, Limits())
+    assert read_table("a.csv", "csv", b"name,note\nAda,=\n", Limits()).rows == [["Ada", "="]]
