@@ -182,18 +182,24 @@ class DocumentsConnector(Connector):
         if not await store.decide(ctx.session, item, state=store.ENTERED, by=ctx.actor.user, now=ctx.now,
                                   entered=len(fresh)):
             return _already(await self._own(ctx, args.import_id))
-        if fresh:
-            await ctx.session.execute(records.insert(), [
-                {"form": form.name, "data": values, "created_by": ctx.actor.user, "created_at": ctx.now,
-                 "idempotency_key": f"document:{item.id}:{row}"} for row, values in fresh])
-        skipped = len(rows) - len(fresh)
-        footer = (f"Entered {len(fresh)} {form.name} record{'s' if len(fresh) != 1 else ''} from {item.file_name}"
-                  + (f"; {skipped} row(s) were entered by someone else meanwhile and were skipped" if skipped else "")
-                  + (f"; {item.rejected_count} row(s) with problems were left out" if item.rejected_count else "")
-                  + ".")
+        refs = await self._insert(ctx, form, item.id, fresh)
+        footer = preview.entered_text(form=form.name, file_name=item.file_name, entered=len(fresh),
+                                      skipped=len(rows) - len(fresh), left_out=item.rejected_count, refs=refs)
         return ActionResult(action=preview.ENTER, summary=footer, replace=True,
                             card=preview.outcome_card(f"{item.file_name} → {form.name}", footer),
-                            data={"import_id": item.id, "entered": len(fresh), "skipped": skipped})
+                            data={"import_id": item.id, "entered": len(fresh), "refs": refs})
+
+    async def _insert(self, ctx: ActionContext, form: Form, import_id: str,
+                      rows: list[tuple[int, dict[str, Any]]]) -> list[str]:
+        """Insert the rows (one statement for a file); the reference of a single record is returned."""
+        values = [{"form": form.name, "data": data, "created_by": ctx.actor.user, "created_at": ctx.now,
+                   "idempotency_key": f"document:{import_id}:{row}"} for row, data in rows]
+        if len(values) == 1:
+            result = await ctx.session.execute(records.insert().values(**values[0]))
+            return [record_ref(form.name, int(result.inserted_primary_key[0]))]
+        if values:
+            await ctx.session.execute(records.insert(), values)
+        return []
 
     @action(preview.CANCEL, args=ImportArgs, internal=True)
     async def cancel(self, ctx: ActionContext, args: ImportArgs) -> ActionResult:

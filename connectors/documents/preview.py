@@ -60,5 +60,17 @@ def receipt_card(*, import_id: str, file_name: str, read: dict[str, Any], record
                 buttons=buttons(import_id, can_enter=not missing, has_report=False))
 
 
+def entered_text(*, form: str, file_name: str, entered: int, skipped: int, left_out: int, refs: list[str]) -> str:
+    """What Enter did, in one sentence: how many, and what was left out and why."""
+    text = f"Entered {entered} {form} record{'s' if entered != 1 else ''} from {file_name}"
+    if refs:
+        text += f" ({', '.join(refs)})"
+    if skipped:
+        text += f"; {skipped} row(s) were entered by someone else meanwhile and were skipped"
+    if left_out:
+        text += f"; {left_out} row(s) with problems were left out"
+    return text + "."
+
+
 def outcome_card(card_title: str, footer: str) -> Card:
     return Card(title=card_title, footer=footer)

@@ -19,6 +19,8 @@ from connectors.documents.errors import DocumentRefused
 from connectors.documents.sniff import Kind, Limits
 
 DELIMITERS = ",;\t|"
+MAX_SCANNED = 200_000
+"""Rows of a sheet looked at, blank or not, before giving up (formatted but empty sheets)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,7 +53,7 @@ def _table(name: str, raw: list[tuple[int, list[Any]]], limits: Limits) -> Table
     while headers and not headers[-1]:
         headers.pop()
     if len(headers) > limits.max_columns:
-        raise DocumentRefused(name, f"it has {len(headers)} columns; I read at most {limits.max_columns}.")
+        raise DocumentRefused(name, f"it has more than {limits.max_columns} columns, more than I read.")
     body = filled[1:]
     if len(body) > limits.max_rows:
         raise DocumentRefused(name, f"it has {len(body):,} rows; I read at most {limits.max_rows:,} at a time. "
@@ -115,10 +117,14 @@ def _xlsx_rows(name: str, data: bytes, limits: Limits) -> list[tuple[int, list[A
     try:
         sheet = book.worksheets[0]
         rows: list[tuple[int, list[Any]]] = []
-        for number, cells in enumerate(sheet.iter_rows(), start=1):
-            if number > limits.max_rows + 100 and len(rows) > limits.max_rows + 1:
-                break
-            rows.append((number, [_cell(name, c) for c in cells]))
+        for number, cells in enumerate(sheet.iter_rows(max_col=limits.max_columns + 1), start=1):
+            values = [_cell(name, c) for c in cells]
+            if any(not _blank(v) for v in values):
+                rows.append((number, values))
+            if len(rows) > limits.max_rows + 1:
+                break  # the header and one row too many: enough for _table to refuse with the count
+            if number > MAX_SCANNED:
+                raise DocumentRefused(name, f"the sheet runs past row {MAX_SCANNED:,}; I read smaller sheets.")
         return rows
     except DocumentRefused:
         raise

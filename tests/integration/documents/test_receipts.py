@@ -33,7 +33,7 @@ async def test_a_pdf_receipt_is_read_from_its_text_layer(runtime: Runtime) -> No
     assert fields["Merchant"] == "PAPER & CO" and fields["Date"] == "2026-11-03"
     assert [b.label for b in reply.card.buttons] == ["Enter", "Cancel"]
     done = await click(runtime, reply, "Enter")
-    assert "Entered 1 expense record" in done.text
+    assert "Entered 1 expense record from receipt.pdf (EXP-1)." == done.text
     assert await stored(runtime, "expense") == [
         {"amount": 16.7, "currency": "EUR", "description": "PAPER & CO, 2026-11-03"}]
     await click(runtime, reply, "Enter")

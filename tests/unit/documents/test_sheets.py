@@ -44,3 +44,21 @@ def test_a_csv_cell_written_as_a_formula_refuses_the_file() -> None:
     with pytest.raises(DocumentRefused, match=r"cell C3 holds a formula \(=1\+2\)"):
         read_table("a.csv", "csv", data, Limits())
     assert read_table("a.csv", "csv", b"name,note\nAda,=\n", Limits()).rows == [["Ada", "="]]
+
+
+def test_rows_after_a_long_blank_stretch_still_count() -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["name"])
+    for name in ("a", "b", "c"):
+        sheet.append([name])
+    sheet.cell(row=500, column=1, value="d")
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(DocumentRefused, match="4 rows; I read at most 3"):
+        read_table("t.xlsx", "xlsx", out.getvalue(), LIMITS)
+    sheet.cell(row=500, column=1).value = None
+    sheet.cell(row=500, column=70, value="far right")
+    out = io.BytesIO()
+    book.save(out)
+    assert read_table("t.xlsx", "xlsx", out.getvalue(), LIMITS).numbers == [2, 3, 4]
