@@ -114,8 +114,8 @@ class DocumentsConnector(Connector):
         plan = plan_rows(table, form, columns, self.rules, existing)
         digest = hashlib.sha256(data).hexdigest()
         before = await store.entered_before(ctx.session, form=form.name, sha256=digest)
-        note = (f"This same file was already entered ({before.entered_count} records); "
-                "its rows show as already entered." if before else "")
+        note = " ".join(filter(None, [table.note, f"This same file was already entered ({before.entered_count} "
+                                      "records); its rows show as already entered." if before else ""]))
         report = rejected_csv(table.headers, plan.rejected) if plan.rejected else None
         import_id = await store.create(
             ctx.session, kind="records", form=form.name, file_name=name, sha256=digest, created_by=ctx.actor.user,

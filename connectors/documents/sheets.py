@@ -30,18 +30,22 @@ class Table:
     headers: list[str]
     rows: list[list[Any]]
     numbers: list[int]
+    note: str = ""
+    """Something the user should know about what was read (other sheets left aside)."""
 
 
 def read_table(name: str, kind: Kind, data: bytes, limits: Limits) -> Table:
     """The first sheet of a workbook, or the CSV, as header plus rows (blank rows dropped)."""
+    note = ""
     if kind == "csv":
         raw = _csv_rows(name, data)
         _refuse_csv_formulas(name, raw)
     elif kind == "xlsx":
-        raw = _xlsx_rows(name, data, limits)
+        raw, note = _xlsx_rows(name, data, limits)
     else:
         raise DocumentRefused(name, "it is not a spreadsheet.")
-    return _table(name, raw, limits)
+    table = _table(name, raw, limits)
+    return Table(headers=table.headers, rows=table.rows, numbers=table.numbers, note=note)
 
 
 def _table(name: str, raw: list[tuple[int, list[Any]]], limits: Limits) -> Table:
@@ -104,7 +108,7 @@ def _column(index: int) -> str:
     return letters
 
 
-def _xlsx_rows(name: str, data: bytes, limits: Limits) -> list[tuple[int, list[Any]]]:
+def _xlsx_rows(name: str, data: bytes, limits: Limits) -> tuple[list[tuple[int, list[Any]]], str]:
     import openpyxl  # imported here: the workbook reader is only needed for workbooks
 
     try:
@@ -116,6 +120,8 @@ def _xlsx_rows(name: str, data: bytes, limits: Limits) -> list[tuple[int, list[A
         raise DocumentRefused(name, f"the workbook is corrupt or not a real .xlsx ({type(exc).__name__}).") from None
     try:
         sheet = book.worksheets[0]
+        others = [s.title for s in book.worksheets[1:]]
+        note = f"Only the first sheet, “{sheet.title}”, was read (not {', '.join(others)})." if others else ""
         rows: list[tuple[int, list[Any]]] = []
         for number, cells in enumerate(sheet.iter_rows(max_col=limits.max_columns + 1), start=1):
             values = [_cell(name, c) for c in cells]
@@ -125,7 +131,7 @@ def _xlsx_rows(name: str, data: bytes, limits: Limits) -> list[tuple[int, list[A
                 break  # the header and one row too many: enough for _table to refuse with the count
             if number > MAX_SCANNED:
                 raise DocumentRefused(name, f"the sheet runs past row {MAX_SCANNED:,}; I read smaller sheets.")
-        return rows
+        return rows, note
     except DocumentRefused:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure inside a broken sheet refuses the file

@@ -62,3 +62,16 @@ def test_rows_after_a_long_blank_stretch_still_count() -> None:
     out = io.BytesIO()
     book.save(out)
     assert read_table("t.xlsx", "xlsx", out.getvalue(), LIMITS).numbers == [2, 3, 4]
+
+
+def test_only_the_first_sheet_is_read_and_the_user_is_told() -> None:
+    book = Workbook()
+    book.active.title = "New"
+    book.active.append(["name"])
+    book.active.append(["Ada"])
+    book.create_sheet("Old").append(["name"])
+    out = io.BytesIO()
+    book.save(out)
+    table = read_table("t.xlsx", "xlsx", out.getvalue(), LIMITS)
+    assert table.rows == [["Ada"]]
+    assert table.note == "Only the first sheet, “New”, was read (not Old)."
