@@ -19,17 +19,19 @@ ROOT = Path(__file__).resolve().parents[2]
 class Cluster:
     """Web replicas on free ports and one worker, sharing a database, Redis and a data dir."""
 
-    def __init__(self, *, data_dir: Path, database_url: str, redis_url: str | None, flows: int,
+    def __init__(self, *, data_dir: Path, database_url: str | None, redis_url: str | None, flows: int,
                  extra_env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.posts = data_dir / "posts.jsonl"
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("FLOWDESK_")},
-            "FLOWDESK_DATA_DIR": str(data_dir), "FLOWDESK_DATABASE_URL": database_url,
+            "FLOWDESK_DATA_DIR": str(data_dir),
             "FLOWDESK_LOG_LEVEL": "WARNING", "SCALE_FLOWS": str(flows), "SCALE_POSTS": str(self.posts),
             "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
         }
+        if database_url:
+            self.env["FLOWDESK_DATABASE_URL"] = database_url
         if redis_url:
             self.env["FLOWDESK_REDIS_URL"] = redis_url
         self.ports: list[int] = []
@@ -77,6 +79,19 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+    def peak_rss_mib(self) -> dict[str, float]:
+        """Peak resident memory (VmHWM) of each live flowdesk process, in MiB."""
+        named = {f"web{i}": p for i, p in self.webs.items()}
+        if self.worker is not None:
+            named["worker"] = self.worker
+        peaks = {}
+        for name, process in named.items():
+            status = Path(f"/proc/{process.pid}/status")
+            if process.poll() is None and status.exists():
+                line = next(x for x in status.read_text().splitlines() if x.startswith("VmHWM:"))
+                peaks[name] = round(int(line.split()[1]) / 1024, 1)
+        return peaks
 
     def log(self, name: str) -> str:
         path = self.data_dir / name

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -65,11 +66,12 @@ class RecordingAdapter:
     async def send(self, to: Address, reply: Reply) -> dict[str, Any]:
         ref = {"post": uuid.uuid4().hex}
         self._append({"op": "send", "to": to.model_dump(mode="json"), "reply": reply.model_dump(mode="json"),
-                      "ref": ref, "pid": os.getpid()})
+                      "ref": ref, "pid": os.getpid(), "at": time.time()})
         return ref
 
     async def update(self, ref: dict[str, Any], reply: Reply) -> None:
-        self._append({"op": "update", "ref": ref, "reply": reply.model_dump(mode="json"), "pid": os.getpid()})
+        self._append({"op": "update", "ref": ref, "reply": reply.model_dump(mode="json"), "pid": os.getpid(),
+                      "at": time.time()})
 
     def _append(self, entry: dict[str, Any]) -> None:
         line = (json.dumps(entry, sort_keys=True) + "\n").encode()

@@ -7,7 +7,10 @@ Settings come from the ``FLOWDESK_*`` environment as in production; the test
 adds ``SCALE_FLOWS`` (how many expense claims the NLU knows) and ``SCALE_POSTS``
 (the file where the worker's platform records its posts). The web replica also
 serves ``POST /test/messages`` and ``POST /test/clicks``, which hand a message
-or a click to the pipeline as an adapter would, and answer once it is handled.
+or a click to the pipeline as an adapter would, and answer once it is handled,
+and ``POST /test/events``, which acknowledges at once (202) and answers in the
+background as the Slack adapter does; with ``SCALE_POSTS`` set its replies and
+the in-process worker's notices are recorded in that file too (load bench).
 """
 
 from __future__ import annotations
@@ -35,6 +38,30 @@ async def post_message(request: web.Request) -> web.Response:
     return web.json_response({"reply": reply.model_dump(mode="json") if reply else None})
 
 
+TASKS = web.AppKey("tasks", set)
+
+
+async def post_event(request: web.Request) -> web.Response:
+    body = await request.json()
+    message = Message.model_validate(body["message"])
+    runtime = request.app[RUNTIME]
+    task = asyncio.get_running_loop().create_task(answer(runtime, message, body.get("delivery_key", "")))
+    request.app[TASKS].add(task)
+    task.add_done_callback(request.app[TASKS].discard)
+    return web.json_response({"ok": True}, status=202)
+
+
+async def answer(runtime: Runtime, message: Message, key: str) -> None:
+    reply = await runtime.dispatcher.handle_message(message, delivery_key=key)
+    if reply is not None:
+        await runtime.adapters[flows.PLATFORM].send(message.address(), reply)
+
+
+async def finish_events(app: web.Application) -> None:
+    if app[TASKS]:
+        await asyncio.wait(set(app[TASKS]), timeout=15)
+
+
 async def post_click(request: web.Request) -> web.Response:
     interaction = Interaction.model_validate(await request.json())
     reply = await request.app[RUNTIME].dispatcher.handle_interaction(interaction)
@@ -53,9 +80,16 @@ def web_app() -> web.Application:
             return await parse(message)
 
         nlu.parse = slow_parse  # type: ignore[method-assign]
-    app = build_app(Runtime(settings=settings, nlu=nlu))
+    nlu.teach("help", "help")
+    runtime = Runtime(settings=settings, nlu=nlu)
+    app = build_app(runtime)
+    if os.environ.get("SCALE_POSTS"):
+        runtime.adapters[flows.PLATFORM] = flows.RecordingAdapter(Path(os.environ["SCALE_POSTS"]))
+    app[TASKS] = set()
+    app.on_shutdown.insert(0, finish_events)
     app.router.add_post("/test/messages", post_message)
     app.router.add_post("/test/clicks", post_click)
+    app.router.add_post("/test/events", post_event)
     return app
 
 
