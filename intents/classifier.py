@@ -67,22 +67,26 @@ class IntentClassifier:
         return cls(encoder=encoder, vectors=vectors, manifest=manifest)
 
     def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
-        """Calibrated probability of each trained label (rows sum to 1)."""
+        """Calibrated probability of each trained intent (rows sum to 1)."""
         return softmax(self.scale * embeddings @ self.vectors.T, self.temperature)
 
     def predict(self, texts: Sequence[str]) -> list[IntentScore]:
         """One decision per text, batched through the encoder."""
         if not texts:
             return []
-        probs = self.probabilities(self.encoder.encode(list(texts), batch_size=32))
-        return [self._decide(row) for row in probs]
+        emb = self.encoder.encode(list(texts), batch_size=32)
+        sims = emb @ self.vectors.T
+        probs = softmax(self.scale * sims, self.temperature)
+        return [self._decide(p, float(s.max())) for p, s in zip(probs, sims, strict=True)]
 
-    def _decide(self, row: np.ndarray) -> IntentScore:
+    def _decide(self, row: np.ndarray, best_cosine: float) -> IntentScore:
+        """Reject when the message is far from every intent, whatever the softmax says.
+
+        A rejected message's confidence is the probability that the top intent is wrong.
+        """
         order = np.argsort(-row)[:3]
         top, conf = self.labels[order[0]], float(row[order[0]])
         alternatives = tuple((self.labels[i], round(float(row[i]), 4)) for i in order)
-        if top == OUT_OF_SCOPE:
-            return IntentScore(OUT_OF_SCOPE, conf, top, alternatives)
-        if conf < self.threshold:
-            return IntentScore(OUT_OF_SCOPE, round(1.0 - conf, 4), top, alternatives)
+        if best_cosine < self.threshold:
+            return IntentScore(OUT_OF_SCOPE, 1.0 - conf, top, alternatives)
         return IntentScore(top, conf, top, alternatives)

@@ -29,6 +29,8 @@ class FinetuneArgs:
     head_lr: float = 2e-3
     scale: float = 20.0
     label_smoothing: float = 0.1
+    outlier_weight: float = 0.5
+    """Weight of the outlier-exposure loss on out-of-scope examples (label -1), when there are any."""
     min_steps: int = 30
     max_minutes: float = 8.0
     threads: int = 1
@@ -51,7 +53,11 @@ def finetune(
     args: FinetuneArgs = FinetuneArgs(),
     progress: Callable[[int, int, float], None] | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Train in place; returns the unit-norm class vectors (n_labels x dim) and training facts."""
+    """Train in place; returns the unit-norm class vectors (n_labels x dim) and training facts.
+
+    Examples labelled -1 are out-of-scope: they teach by outlier exposure (Hendrycks et al.,
+    2019), a loss pulling their scores towards uniform, rather than as a class of their own.
+    """
     import torch
 
     torch.manual_seed(args.seed)
@@ -79,9 +85,7 @@ def finetune(
             for batch in _batches(texts, args.batch_size, rng):
                 emb = encoder.forward(encoder.tokenize([texts[i] for i in batch]))
                 logits = args.scale * emb @ torch.nn.functional.normalize(head, dim=-1).T
-                loss = torch.nn.functional.cross_entropy(
-                    logits, y[batch], label_smoothing=args.label_smoothing
-                )
+                loss = _loss(logits, y[batch], args)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
@@ -102,11 +106,25 @@ def finetune(
     return vectors, facts
 
 
+def _loss(logits: Any, y: Any, args: FinetuneArgs) -> Any:
+    import torch
+
+    known = y >= 0
+    loss = logits.new_zeros(())
+    if bool(known.any()):
+        loss = torch.nn.functional.cross_entropy(
+            logits[known], y[known], label_smoothing=args.label_smoothing
+        )
+    if bool((~known).any()):
+        loss = loss - args.outlier_weight * torch.log_softmax(logits[~known], dim=-1).mean()
+    return loss
+
+
 def _centroids(encoder: Encoder, texts: Sequence[str], labels: Sequence[int], n: int) -> np.ndarray:
     """Mean frozen embedding of (up to 24 examples of) each class: the head's starting point."""
     lab = np.asarray(labels)
     rng = np.random.default_rng(0)
-    pick = np.concatenate([rng.permutation(np.flatnonzero(lab == k))[:24] for k in range(n)])
+    pick = np.concatenate([rng.permutation(np.flatnonzero(lab == k))[:24] for k in range(n)]).astype(int)
     emb = encoder.encode([texts[i] for i in pick])
     cent = np.stack([emb[lab[pick] == k].mean(axis=0) for k in range(n)])
     return (cent / np.linalg.norm(cent, axis=1, keepdims=True)).astype(np.float32)

