@@ -11,6 +11,7 @@ schedules are arq cron jobs, unique per time slot across all workers.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import structlog
@@ -84,6 +85,8 @@ async def run_queue_worker(outbox: OutboxWorker, redis_url: str, *, stop: asynci
     On ``stop`` the worker takes no new jobs, lets running ones finish (up to
     ``GRACE_S``) and leaves the rest queued in Redis and pending in the outbox.
     """
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        logging.getLogger("arq").setLevel(logging.WARNING)  # a line per job every 2 s drowns the log
     while not stop.is_set():
         try:
             pool = await create_pool(RedisSettings.from_dsn(redis_url), default_queue_name=QUEUE_NAME)

@@ -165,3 +165,23 @@ async def test_a_retry_reaching_the_other_replica_is_handled_once(
         await two.scale.queue.drain()
         jobs = await one.scale.redis.zrange("flowdesk:queue", 0, -1)
         assert [job.decode() for job in jobs] == ["outbox:approval:APR-1001:card:0"]
+
+
+async def test_with_redis_down_replicas_keep_answering_and_the_sweep_delivers_later(
+    data_dir: Path, postgres_url: str, redis_proc: RedisProcess,
+) -> None:
+    count, record = 3, data_dir / "posts.jsonl"
+    nlu = flows.teach_claims(ScriptedNLU(), count)
+    async with web(data_dir, postgres_url, redis_proc.url, nlu) as one:
+        redis_proc.stop()
+        replies = [await one.dispatcher.handle_message(flows.claim_message(i), delivery_key=f"msg:{i}")
+                   for i in range(count)]
+        assert all(reply is not None for reply in replies)
+        again = await one.dispatcher.handle_message(flows.claim_message(0), delivery_key="msg:0")
+        assert again is None, "the database de-dup still stops the retry"
+        assert sorted(await states(one)) == ["pending"] * count
+        await one.scale.queue.drain()
+        redis_proc.start()
+        async with worker(data_dir, postgres_url, redis_proc.url, record):
+            await until(lambda: len(flows.cards_by_thread(flows.posts(record))) == count)
+    assert flows.duplicates(flows.posts(record)) == []
