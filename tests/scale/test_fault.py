@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.storage.tables import outbox
-from connectors.tables import approvals
+from connectors.tables import approval_events, approvals
 from tests.scale import flows
 from tests.scale.cluster import Cluster
 from tests.scale.redis_proc import RedisProcess
@@ -109,16 +109,21 @@ async def kill_and_restart(cluster: Cluster, started: list[int]) -> None:
     await cluster.start_web(1)
 
 
-async def database_state(url: str) -> tuple[list[str], list[str], int]:
+async def database_state(url: str) -> tuple[list[str], list[str], int, list[int]]:
+    """Approval states and subjects, unsent outbox rows, and final transitions per approval."""
     engine = create_async_engine(url)
+    final = ("approved", "rejected", "cancelled", "expired")
     try:
         async with engine.connect() as conn:
             states = list((await conn.execute(sa.select(approvals.c.state))).scalars())
             subjects = list((await conn.execute(sa.select(approvals.c.subject))).scalars())
             unsent = await conn.scalar(sa.select(sa.func.count()).where(outbox.c.state != "sent"))
+            transitions = list((await conn.execute(
+                sa.select(sa.func.count()).where(approval_events.c.to_state.in_(final))
+                .group_by(approval_events.c.approval_id))).scalars())
     finally:
         await engine.dispose()
-    return states, subjects, int(unsent or 0)
+    return states, subjects, int(unsent or 0), transitions
 
 
 async def test_replica_killed_midway_loses_and_duplicates_nothing(
@@ -142,8 +147,9 @@ async def test_replica_killed_midway_loses_and_duplicates_nothing(
             watcher.poll()
     finally:
         cluster.stop()
-    states, subjects, unsent = await database_state(postgres_url)
+    states, subjects, unsent, transitions = await database_state(postgres_url)
     assert len(states) == FLOWS and set(states) == {"approved"}, cluster.log("worker.log")
+    assert transitions == [1] * FLOWS, "each approval reached its final state by exactly one transition"
     assert len(set(subjects)) == FLOWS
     assert unsent == 0
     entries = flows.posts(cluster.posts)
