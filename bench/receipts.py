@@ -2,10 +2,12 @@
 
 Renders receipts with a known font, rotated and noised a little (the same maker
 the tests use), reads each through Tesseract and the receipt parser, prints a
-table and writes bench/results/receipts.json (receipts-FONT.json for another font).
+table and writes bench/results/receipts.json (receipts-NAME.json with --name).
 
     .venv/bin/python -m bench.receipts --count 50
-    .venv/bin/python -m bench.receipts --count 50 --font /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf
+    .venv/bin/python -m bench.receipts --count 50 --name sans \
+        --font /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf
+    .venv/bin/python -m bench.receipts --count 50 --name hard --rotate 7 --noise 40 --blur 1
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=50)
     parser.add_argument("--seed", type=int, default=5000)
     parser.add_argument("--font", type=Path, default=FONT, help="TrueType font the receipts are drawn with")
+    parser.add_argument("--rotate", type=float, default=3, help="largest rotation, degrees either way")
+    parser.add_argument("--noise", type=float, default=18, help="standard deviation of the grey noise")
+    parser.add_argument("--blur", type=float, default=0, help="Gaussian blur radius, pixels")
+    parser.add_argument("--name", default="", help="suffix of the results file (receipts-NAME.json)")
     args = parser.parse_args()
     reason = unavailable()
     if reason:
@@ -38,7 +44,7 @@ def main() -> None:
     hits = {"amount+currency": 0, "amount": 0, "currency": 0, "merchant": 0, "date": 0}
     seconds = []
     for seed in range(args.seed, args.seed + args.count):
-        receipt = receipt_image(seed, args.font)
+        receipt = receipt_image(seed, args.font, rotate=args.rotate, noise=args.noise, blur=args.blur)
         started = time.perf_counter()
         fields = read_receipt(recognise("receipt", receipt.image, max_pixels=40_000_000))
         seconds.append(time.perf_counter() - started)
@@ -51,6 +57,7 @@ def main() -> None:
     result = {
         "receipts": args.count,
         "font": args.font.name if args.font.exists() else "Pillow default",
+        "distortion": {"rotate_deg": args.rotate, "noise_sd": args.noise, "blur_px": args.blur},
         "accuracy": {k: round(v / args.count, 3) for k, v in hits.items()},
         "seconds_per_receipt": {"mean": round(statistics.mean(seconds), 3),
                                 "p50": round(statistics.median(seconds), 3),
@@ -64,7 +71,7 @@ def main() -> None:
         print(f"{key + ' accuracy':<28}{value:>10.1%}")
     for key, value in result["seconds_per_receipt"].items():
         print(f"{'s/receipt ' + key:<28}{value:>10.2f}")
-    out = RESULTS / ("receipts.json" if args.font == FONT else f"receipts-{args.font.stem}.json")
+    out = RESULTS / (f"receipts-{args.name}.json" if args.name else "receipts.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"saved {out}")

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 from openpyxl import Workbook
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 FIRST = ["ada", "grace", "alan", "edsger", "barbara", "donald", "margaret", "linus", "radia", "ken",
          "frances", "john", "katherine", "dennis", "hedy", "tim", "sophie", "niklaus", "annie", "guido"]
@@ -159,7 +159,7 @@ STYLES = [("USD", "${}", "{:,.2f}"), ("EUR", "{} EUR", "{:,.2f}"), ("GBP", "£{}
           ("EUR", "€{}", "{:,.2f}"), ("USD", "{} USD", "{:,.2f}"), ("CHF", "CHF {}", "{:,.2f}")]
 
 
-def receipt_image(seed: int, font: Path = FONT) -> Receipt:
+def receipt_image(seed: int, font: Path = FONT, *, rotate: float = 3, noise: float = 18, blur: float = 0) -> Receipt:
     """A receipt drawn with a known font, then rotated a little and noised, as a PNG or JPEG."""
     rng = random.Random(seed)
     currency, money, number = rng.choice(STYLES)
@@ -175,19 +175,21 @@ def receipt_image(seed: int, font: Path = FONT) -> Receipt:
     lines += [f"{rng.choice(ITEMS):<14}{number.format(p):>12}" for p in prices]
     lines += ["", f"{'Subtotal':<14}{number.format(sum(prices)):>12}", f"{'Tax':<14}{number.format(tax):>12}",
               f"{'TOTAL':<10}{money.format(number.format(total)):>16}", "", "Thank you!"]
-    return Receipt(image=_draw(lines, rng, font), amount=f"{total:.2f}", currency=currency, merchant=merchant, date=day)
+    return Receipt(image=_draw(lines, rng, font, rotate=rotate, noise=noise, blur=blur), amount=f"{total:.2f}", currency=currency, merchant=merchant, date=day)
 
 
-def _draw(lines: list[str], rng: random.Random, path: Path) -> bytes:
+def _draw(lines: list[str], rng: random.Random, path: Path, *, rotate: float, noise: float, blur: float) -> bytes:
     font: Any = ImageFont.truetype(str(path), 26) if path.exists() else ImageFont.load_default(size=26)
     image = Image.new("L", (560, 60 + 36 * len(lines)), 255)
     draw = ImageDraw.Draw(image)
     for row, text in enumerate(lines):
         draw.text((30, 30 + 36 * row), text, fill=rng.randint(0, 50), font=font)
-    image = image.rotate(rng.uniform(-3, 3), resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    image = image.rotate(rng.uniform(-rotate, rotate), resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
     pixels = np.asarray(image, dtype=np.float32)
-    noise = np.random.default_rng(rng.randint(0, 2**31)).normal(0, 18, pixels.shape)
-    image = Image.fromarray(np.clip(pixels + noise, 0, 255).astype(np.uint8))
+    speckle = np.random.default_rng(rng.randint(0, 2**31)).normal(0, noise, pixels.shape)
+    image = Image.fromarray(np.clip(pixels + speckle, 0, 255).astype(np.uint8))
+    if blur:
+        image = image.filter(ImageFilter.GaussianBlur(blur))
     out = io.BytesIO()
     if rng.random() < 0.5:
         image.save(out, format="PNG")
