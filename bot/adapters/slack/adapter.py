@@ -196,6 +196,8 @@ class SlackAdapter:
 
     async def _on_mention(self, ack: Any, body: dict[str, Any], event: dict[str, Any]) -> None:
         await ack()
+        if not event.get("user"):
+            return
         if not self._forward("event", body=body, event=event, mention=True):
             self._spawn(self.work.busy_event(body, event, BUSY))
 

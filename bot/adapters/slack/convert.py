@@ -49,7 +49,7 @@ def command_message(body: Mapping[str, Any], *, thread: str | None, text: str) -
     """A ``/flowdesk`` command; ``thread`` is the message the bot posted to hold the conversation."""
     return Message(
         platform=PLATFORM, workspace=str(body.get("team_id", "")), channel=str(body.get("channel_id", "")),
-        thread=thread, id=thread or str(body.get("trigger_id", "")), user=str(body["user_id"]),
+        thread=thread, id=thread or "", user=str(body["user_id"]),
         user_name=body.get("user_name") or None, text=text, mentions=mentions_in(str(body.get("text", ""))),
         ref=_ref(response_url=body.get("response_url"), enterprise_id=body.get("enterprise_id")),
     )

@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
 from slack_sdk.signature import SignatureVerifier
 
 from bot.errors import AdapterError
@@ -74,6 +76,11 @@ class SlackRequestGuard:
         return text
 
     def _check_shape(self, body: dict[str, Any]) -> None:
+        try:  # bolt reads ids from many places and fails with 500 on odd types
+            build_async_context(AsyncBoltContext({}), body)
+        except (TypeError, KeyError, AttributeError, IndexError, ValueError):
+            raise Rejected(400, "malformed_payload") from None
+        _require(_is_url_or_absent(body.get("response_url")), "malformed_response_url")
         kind = body.get("type")
         if "command" in body:
             _require(isinstance(body.get("user_id"), str) and body["user_id"], "command_without_user")
@@ -81,6 +88,7 @@ class SlackRequestGuard:
             actions, user = body.get("actions"), body.get("user")
             _require(isinstance(user, dict) and isinstance(user.get("id"), str), "payload_without_user")
             _require(isinstance(actions, list) and actions and isinstance(actions[0], dict), "payload_without_actions")
+            _require(all(isinstance(actions[0].get(k, ""), str) for k in ("value", "action_ts")), "malformed_action")
             action_id = actions[0].get("action_id")
             _require(isinstance(action_id, str) and self.is_known_action(action_id), "unknown_action")
             _require(all(isinstance(body.get(k, {}) or {}, dict) for k in ("container", "message", "team", "channel")),
@@ -89,6 +97,8 @@ class SlackRequestGuard:
             event = body.get("event")
             _require(isinstance(event, dict) and isinstance(event.get("type"), str), "malformed_event")
             _require(isinstance(body.get("event_id"), str), "event_without_id")
+            _require(all(isinstance(event.get(k, ""), str) for k in ("user", "text", "ts", "channel", "thread_ts")),
+                     "malformed_event")
         elif kind not in ("url_verification", "app_rate_limited", "ssl_check") and "ssl_check" not in body:
             _require(isinstance(kind, str), "unknown_request")
 
@@ -111,6 +121,10 @@ def parse(raw: str, content_type: str) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise Rejected(400, "body_not_an_object")
     return body
+
+
+def _is_url_or_absent(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.startswith(("https://", "http://")))
 
 
 def _require(condition: Any, reason: str) -> None:

@@ -61,7 +61,7 @@ class SlackWork:
             return message.address()
 
         fallback = convert.command_message(body, thread=None, text=text).address()
-        await self._once(key, run, fallback, claim=False)  # Slack never retries a command
+        await self._once(key, run, fallback, claim=False, sorry_private=True)  # Slack never retries a command
 
     async def event(self, body: dict[str, Any], event: dict[str, Any], *, mention: bool) -> None:
         """An app_mention or a direct message, answered once in its thread."""

@@ -74,3 +74,12 @@ def _signed(body: bytes) -> dict[str, str]:
     from tests.e2e.slack.players import sign
 
     return sign(body)
+
+
+async def test_command_where_the_bot_may_not_post_is_answered_through_response_url(bot: Bot) -> None:
+    bot.slack.not_postable.add("CPRIVATE")
+    bot.nlu.teach("what can you do", "help")
+    assert (await bot.player.command("what can you do", channel="CPRIVATE")).status == 200
+    hooks = await bot.slack.wait_for(lambda: bot.slack.hooks)
+    assert "Here is what I can do" in hooks[0][1]["text"]
+    assert {c.args["channel"] for c in bot.slack.of("chat.postMessage")} == {"CPRIVATE"}  # tried, refused
