@@ -42,43 +42,89 @@ def main() -> None:
     parser.add_argument("--frozen-layers", type=int, default=FinetuneArgs.frozen_layers)
     parser.add_argument("--baseline", action="store_true", help="also run frozen MiniLM + logistic regression")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--keep", type=Path, default=None, help="keep the trained model in this directory")
+    parser.add_argument("--reuse", type=Path, default=None, help="measure this trained model instead of training")
+    parser.add_argument("--int8", action="store_true", help="also measure the model with an int8 encoder")
     opts = parser.parse_args()
     val = load_examples(opts.data / "val.jsonl")
     results: dict[str, object] = {"machine": f"{platform.machine()}, {_cpus()} CPUs",
                                   "protocol": __doc__.split("Protocol: ")[1].split("Prints")[0].strip()}
     if opts.baseline:
         results["frozen_lr"] = frozen_baseline(opts.data, val)
-    results["finetuned"] = finetuned(opts.data, val, FinetuneArgs(epochs=opts.epochs, frozen_layers=opts.frozen_layers))
+    options = FinetuneArgs(epochs=opts.epochs, frozen_layers=opts.frozen_layers)
+    if opts.reuse:
+        results["finetuned"] = measure(opts.reuse, val, _previous_train_seconds(opts.out))
+    else:
+        results["finetuned"] = finetuned(opts.data, val, options, opts.keep)
+    if opts.int8:
+        with tempfile.TemporaryDirectory() as tmp:
+            model_dir = opts.reuse or opts.keep
+            if model_dir is None:
+                raise SystemExit("--int8 needs --keep DIR or --reuse DIR")
+            results["finetuned_int8"] = int8_variant(opts.data, val, model_dir, Path(tmp))
     opts.out.parent.mkdir(parents=True, exist_ok=True)
     opts.out.write_text(json.dumps(results, indent=2) + "\n")
     _table(results)
 
 
-def finetuned(data: Path, val: list, options: FinetuneArgs) -> dict[str, object]:
-    from intents.pipeline import NLU
+def finetuned(data: Path, val: list, options: FinetuneArgs, keep: Path | None) -> dict[str, object]:
     from intents.train import train
 
     with tempfile.TemporaryDirectory() as tmp:
         started = time.monotonic()
-        model_dir = train(data / "train.jsonl", Path(tmp) / "model", options=options, generator=False)
-        train_s = time.monotonic() - started
-        manifest = json.loads((model_dir / "model.json").read_text())
-        nlu = NLU.load(model_dir)
-        report = evaluate_report(nlu, val)
-        clf = nlu.classifier
-        emb = clf.encoder.encode([e.text for e in val])
-        sims, probs = emb @ clf.vectors.T, clf.probabilities(emb)
-        started = time.monotonic()
-        clf.predict([e.text for e in val[:640]])
-        per_s = 640 / (time.monotonic() - started)
+        model_dir = train(data / "train.jsonl", keep or Path(tmp) / "model", options=options, generator=False)
+        return measure(model_dir, val, time.monotonic() - started)
+
+
+def measure(model_dir: Path, val: list, train_s: float | None) -> dict[str, object]:
+    """Everything the table shows, for one trained model directory."""
+    from intents.pipeline import NLU
+
+    manifest = json.loads((model_dir / "model.json").read_text())
+    nlu = NLU.load(model_dir)
+    report = evaluate_report(nlu, val)
+    clf = nlu.classifier
+    emb = clf.encoder.encode([e.text for e in val])
+    sims, probs = emb @ clf.vectors.T, clf.probabilities(emb)
+    started = time.monotonic()
+    clf.predict([e.text for e in val[:640]])
+    per_s = 640 / (time.monotonic() - started)
     row = _scores(val, probs, clf.labels)
     row.update(report.metrics)
-    row.update({"train_seconds": round(train_s, 1), "messages_per_s_batched": round(per_s, 1),
-                "threshold": clf.threshold, "temperature": clf.temperature,
-                "options": options.__dict__, "training": manifest["training"],
-                "held_out": manifest["metrics"], "val_best_threshold": _best_on_val(val, probs, sims.max(1), clf.labels),
+    row.update({"train_seconds": None if train_s is None else round(train_s, 1),
+                "messages_per_s_batched": round(per_s, 1), "threshold": clf.threshold,
+                "temperature": clf.temperature, "int8": manifest["encoder"].get("int8", False),
+                "training": manifest["training"], "held_out": manifest["metrics"],
+                "val_best_threshold": _best_on_val(val, probs, sims.max(1), clf.labels),
                 "worst_confusions": report.confusions[:10]})
     return row
+
+
+def int8_variant(data: Path, val: list, model_dir: Path, work: Path) -> dict[str, object]:
+    """The same trained model served with an int8 encoder, recalibrated on the same held-out split."""
+    import shutil
+
+    from intents.data import split_examples
+    from intents.encoder import Encoder
+    from intents.train import HELD_OUT, HELD_OUT_MAX, calibrate
+
+    manifest = json.loads((model_dir / "model.json").read_text())
+    examples = load_examples(data / "train.jsonl")
+    fraction = min(HELD_OUT, HELD_OUT_MAX / len(examples))
+    _, held = split_examples(examples, fraction=fraction, seed=manifest["training"]["options"]["seed"])
+    q_dir = work / "int8"
+    shutil.copytree(model_dir, q_dir)
+    with np.load(q_dir / "head.npz") as npz:
+        vectors = npz["vectors"].astype(np.float32)
+    enc = Encoder.load(weights=q_dir / "encoder.safetensors", int8=True)
+    cal = calibrate(held, enc.encode([e.text for e in held]), vectors, manifest["labels"],
+                    manifest["head"]["scale"])
+    manifest["head"]["temperature"] = cal.pop("temperature")
+    manifest["threshold"] = cal.pop("threshold")
+    manifest["metrics"] = cal
+    manifest["encoder"]["int8"] = True
+    (q_dir / "model.json").write_text(json.dumps(manifest, indent=2))
+    return measure(q_dir, val, None)
 
 
 def _scores(val: list, probs: np.ndarray, labels: list[str]) -> dict[str, object]:
@@ -147,6 +193,14 @@ def frozen_baseline(data: Path, val: list) -> dict[str, object]:
     return row
 
 
+def _previous_train_seconds(path: Path) -> float | None:
+    """Training time recorded by the run that trained the model being reused."""
+    try:
+        return json.loads(path.read_text())["finetuned"]["train_seconds"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _cpus() -> int:
     import os
 
@@ -163,7 +217,8 @@ def _table(results: dict[str, object]) -> None:
     table.add_column("method")
     for c in cols:
         table.add_column(c, justify="right")
-    names = {"frozen_lr": "frozen MiniLM + LR", "finetuned": "fine-tuned MiniLM + cosine head"}
+    names = {"frozen_lr": "frozen MiniLM + LR", "finetuned": "fine-tuned MiniLM + cosine head",
+             "finetuned_int8": "same, int8 encoder"}
     for key, name in names.items():
         r = results.get(key)
         if not isinstance(r, dict):

