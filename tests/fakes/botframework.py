@@ -78,6 +78,8 @@ class FakeBotFramework:
         self.members = dict(members or {})
         self.calls: list[Call] = []
         self.refuse_posts = 0
+        self.files: dict[str, bytes] = {}
+        """Files served at ``file_url(name)`` (pre-signed download URLs of files sent to the bot)."""
         """How many of the next message posts to refuse with 429 (Teams throttling)."""
         self.token_requests: list[str] = []
         self._ids = itertools.count(1_700_000_000_000)
@@ -99,6 +101,9 @@ class FakeBotFramework:
     @property
     def login_url(self) -> str:
         return f"https://127.0.0.1:{self.https_port}/{TENANT}"
+
+    def file_url(self, name: str) -> str:
+        return f"https://127.0.0.1:{self.https_port}/files/{name}?sig=presigned"
 
     def start(self) -> FakeBotFramework:
         ready = threading.Event()
@@ -153,6 +158,7 @@ class FakeBotFramework:
         app.router.add_post("/teams/v3/conversations/{conversation}/activities/{activity}", self._activity)
         app.router.add_put("/teams/v3/conversations/{conversation}/activities/{activity}", self._activity)
         app.router.add_get("/teams/v3/conversations/{conversation}/members/{member}", self._member)
+        app.router.add_get("/files/{name}", self._file)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         http = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -230,6 +236,12 @@ class FakeBotFramework:
             return web.json_response({"error": {"code": "Unauthorized"}}, status=401)
         member = (body.get("members") or [{}])[0].get("id", "someone")
         return web.json_response({"id": f"a:personal-{member}", "activityId": str(next(self._ids))})
+
+    async def _file(self, request: web.Request) -> web.Response:
+        data = self.files.get(request.match_info["name"])
+        if data is None or request.query.get("sig") != "presigned":
+            return web.Response(status=404)
+        return web.Response(body=data, content_type="application/octet-stream")
 
     async def _member(self, request: web.Request) -> web.Response:
         self._record(request, {})

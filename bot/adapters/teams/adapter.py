@@ -19,6 +19,7 @@ from msrest.serialization import Model
 
 from bot.adapters.teams import cards, convert
 from bot.adapters.teams.auth import authenticate, build_authentication, warm_signing_keys
+from bot.adapters.teams.files import FileFetcher, limits_of
 from bot.adapters.teams.handler import FlowdeskTeamsBot, open_personal_chat, send_to
 from bot.adapters.teams.jobs import Jobs
 from bot.adapters.teams.store import ReferenceStore
@@ -45,8 +46,9 @@ class TeamsAdapter:
         self.cloud = CloudAdapter(self.auth)
         self.store = ReferenceStore(database=runtime.database)
         self.jobs = Jobs()
+        self.files = FileFetcher(limits=limits_of(runtime.registry))
         self.bot = FlowdeskTeamsBot(dispatcher=runtime.dispatcher, store=self.store, app_id=self.app_id,
-                                    jobs=self.jobs)
+                                    jobs=self.jobs, files=self.files)
         self._warming: asyncio.Task[None] | None = None
 
     def add_routes(self, app: web.Application) -> None:
@@ -59,6 +61,7 @@ class TeamsAdapter:
         if self._warming is not None and not self._warming.done():
             self._warming.cancel()
         await self.jobs.close()
+        await self.files.close()
 
     async def on_activity(self, request: web.Request) -> web.Response:
         """One Bot Framework activity: 401 unless authenticated, 4xx for what cannot be handled."""

@@ -16,7 +16,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ConversationReference
 
 from bot.adapters.teams.cards import Click
-from bot.models import Interaction, Mention, Message
+from bot.models import Attachment, Interaction, Mention, Message
 
 PLATFORM = "teams"
 _THREAD = ";messageid="
@@ -110,7 +110,8 @@ def clean_text(activity: Activity, people: list[MentionedPerson]) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def to_message(activity: Activity, people: list[MentionedPerson], aad_ids: Mapping[str, str]) -> Message:
+def to_message(activity: Activity, people: list[MentionedPerson], aad_ids: Mapping[str, str],
+               files: tuple[Attachment, ...] = ()) -> Message:
     """A flowdesk message; ``aad_ids`` maps Teams user ids to AAD object ids found by lookup."""
     base, _ = conversation_of(activity)
     bot_id = activity.recipient.id if activity.recipient else None
@@ -122,7 +123,7 @@ def to_message(activity: Activity, people: list[MentionedPerson], aad_ids: Mappi
         platform=PLATFORM, workspace=tenant_of(activity), channel=base, thread=thread_of(activity),
         id=str(activity.id or ""), user=user_of(activity), user_name=activity.from_property.name,
         text=clean_text(activity, people), mentions=tuple(dict.fromkeys(mentions)),
-        ref={"reference": reference_of(activity)},
+        ref={"reference": reference_of(activity)}, attachments=files,
     )
 
 

@@ -10,9 +10,10 @@ from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ConversationParameters
 
 from bot.adapters.teams import cards, convert
+from bot.adapters.teams.files import FileFetcher, files_of
 from bot.adapters.teams.jobs import Jobs
 from bot.adapters.teams.store import ReferenceStore
-from bot.errors import AdapterError
+from bot.errors import ActionRejected, AdapterError
 from bot.models import Address, Notice, Reply
 
 log = structlog.get_logger(__name__)
@@ -28,11 +29,13 @@ BUSY = "I'm very busy right now and couldn't take that on. Please try again in a
 class FlowdeskTeamsBot(ActivityHandler):  # type: ignore[misc]  # untyped SDK
     """Turns Teams activities into Messages and Interactions; answers in the same conversation."""
 
-    def __init__(self, *, dispatcher: Any, store: ReferenceStore, app_id: str, jobs: Jobs) -> None:
+    def __init__(self, *, dispatcher: Any, store: ReferenceStore, app_id: str, jobs: Jobs,
+                 files: FileFetcher) -> None:
         self.dispatcher = dispatcher
         self.store = store
         self.app_id = app_id
         self.jobs = jobs
+        self.files = files
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         try:
@@ -47,7 +50,7 @@ class FlowdeskTeamsBot(ActivityHandler):  # type: ignore[misc]  # untyped SDK
         if click is not None:
             await self._on_submit(turn_context, click)
             return
-        if activity.value is not None and not (activity.text or "").strip():
+        if activity.value is not None and not (activity.text or "").strip() and not files_of(activity):
             await turn_context.send_activity(MessageFactory.text(FOREIGN))
             return
         seen = convert.seen_key(activity)
@@ -72,7 +75,12 @@ class FlowdeskTeamsBot(ActivityHandler):  # type: ignore[misc]  # untyped SDK
         people, _ = convert.mentions_of(activity)
         aad_ids = {p.id: aad for p in people if not p.aad and p.id != activity.recipient.id
                    and (aad := await self._aad_id(turn_context, p.id))}
-        message = convert.to_message(activity, people, aad_ids)
+        try:
+            files = await self.files.fetch(files_of(activity))
+        except ActionRejected as exc:
+            await turn_context.send_activity(MessageFactory.text(exc.message))
+            return
+        message = convert.to_message(activity, people, aad_ids, files)
         key = convert.delivery_key(activity)
         reply = await self.dispatcher.handle_message(message, delivery_key=key)
         if reply is None:

@@ -16,7 +16,7 @@ from bot.config import load_settings
 from bot.runtime import Runtime
 from bot.server import build_app
 from connectors.approvals import ApprovalsConnector
-from connectors.base import ConnectorConfig
+from connectors.base import Connector, ConnectorConfig
 from connectors.registry import ConnectorRegistry
 from tests.fakes.botframework import FakeBotFramework, SigningKey
 from tests.fakes.connectors import NotebookConnector
@@ -55,7 +55,8 @@ def nlu() -> ScriptedNLU:
     return ScriptedNLU()
 
 
-def make_runtime(bf: FakeBotFramework, data_dir: Path, nlu: ScriptedNLU, **env: str) -> Runtime:
+def make_runtime(bf: FakeBotFramework, data_dir: Path, nlu: ScriptedNLU, *, extra: tuple[Connector, ...] = (),
+                 **env: str) -> Runtime:
     environ = {
         "FLOWDESK_DATA_DIR": str(data_dir), "FLOWDESK_TEAMS_APP_ID": APP_ID,
         "FLOWDESK_TEAMS_APP_PASSWORD": APP_PASSWORD,
@@ -63,7 +64,7 @@ def make_runtime(bf: FakeBotFramework, data_dir: Path, nlu: ScriptedNLU, **env: 
     }
     settings = load_settings(environ)
     registry = ConnectorRegistry([ApprovalsConnector(config=ApprovalsConnector.Config()),
-                                  NotebookConnector(config=ConnectorConfig())])
+                                  NotebookConnector(config=ConnectorConfig()), *extra])
     return Runtime(settings=settings, nlu=nlu, registry=registry)
 
 
@@ -128,9 +129,9 @@ class TeamsChannel:
 
 @asynccontextmanager
 async def serve(bf: FakeBotFramework, key: SigningKey, data_dir: Path, nlu: ScriptedNLU, *,
-                run_worker: bool = True, **env: str) -> AsyncIterator[TeamsChannel]:
+                run_worker: bool = True, extra: tuple[Connector, ...] = (), **env: str) -> AsyncIterator[TeamsChannel]:
     """``flowdesk serve`` on a loopback port (worker included unless told otherwise)."""
-    runtime = make_runtime(bf, data_dir, nlu, **env)
+    runtime = make_runtime(bf, data_dir, nlu, extra=extra, **env)
     runtime.worker.poll_interval = 0.1
     server = TestServer(build_app(runtime, run_worker=run_worker), host="127.0.0.1")
     async with TestClient(server) as client:
