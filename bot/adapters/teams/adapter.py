@@ -19,7 +19,7 @@ from msrest.serialization import Model
 
 from bot.adapters.teams import cards, convert
 from bot.adapters.teams.auth import authenticate, build_authentication, warm_signing_keys
-from bot.adapters.teams.files import FileFetcher, limits_of
+from bot.adapters.teams.files import FileFetcher, max_bytes_of
 from bot.adapters.teams.handler import FlowdeskTeamsBot, open_personal_chat, send_to
 from bot.adapters.teams.jobs import Jobs
 from bot.adapters.teams.store import ReferenceStore
@@ -46,7 +46,7 @@ class TeamsAdapter:
         self.cloud = CloudAdapter(self.auth)
         self.store = ReferenceStore(database=runtime.database)
         self.jobs = Jobs()
-        self.files = FileFetcher(limits=limits_of(runtime.registry))
+        self.files = FileFetcher(max_bytes=max_bytes_of(runtime.registry))
         self.bot = FlowdeskTeamsBot(dispatcher=runtime.dispatcher, store=self.store, app_id=self.app_id,
                                     jobs=self.jobs, files=self.files)
         self._warming: asyncio.Task[None] | None = None

@@ -9,7 +9,6 @@ from typing import Any
 import aiohttp
 
 from connectors.base import Connector, ConnectorConfig
-from connectors.documents.sniff import Limits
 from tests.e2e.teams.conftest import serve
 from tests.fakes.botframework import FakeBotFramework, SigningKey
 from tests.fakes.nlu import ScriptedNLU
@@ -17,11 +16,15 @@ from tests.fakes.nlu import ScriptedNLU
 CSV = b"name,email\nAda,ada@example.com\n"
 
 
+class _Limits:
+    max_bytes = 1024
+
+
 class FileReader(Connector):
-    """Stands for a connector that reads files: it only declares the size limit."""
+    """Stands for a connector that reads files (the documents connector): it only declares the size limit."""
 
     name = "file_reader"
-    limits = Limits(max_bytes=1024)
+    limits = _Limits()
 
 
 def sent_file(teams: Any, bf: FakeBotFramework, name: str) -> dict[str, Any]:
