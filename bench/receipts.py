@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import time
@@ -64,7 +65,8 @@ def main() -> None:
                                 "p95": round(sorted(seconds)[max(0, int(0.95 * len(seconds)) - 1)], 3),
                                 "max": round(max(seconds), 3)},
         "tesseract": str(pytesseract.get_tesseract_version()),
-        "machine": f"{platform.machine()}, {platform.python_version()}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs shared, Python {platform.python_version()}",
+        "omp_thread_limit": os.environ.get("OMP_THREAD_LIMIT", "unset"),
     }
     print(f"{'measure':<28}{'value':>10}")
     for key, value in result["accuracy"].items():

@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
@@ -195,7 +195,8 @@ class DocumentsConnector(Connector):
         values = [{"form": form.name, "data": data, "created_by": ctx.actor.user, "created_at": ctx.now,
                    "idempotency_key": f"document:{import_id}:{row}"} for row, data in rows]
         if len(values) == 1:
-            result = await ctx.session.execute(records.insert().values(**values[0]))
+            result = cast(sa.CursorResult[Any], await ctx.session.execute(records.insert().values(**values[0])))
+            assert result.inserted_primary_key is not None
             return [record_ref(form.name, int(result.inserted_primary_key[0]))]
         if values:
             await ctx.session.execute(records.insert(), values)

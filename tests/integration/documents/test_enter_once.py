@@ -9,7 +9,7 @@ from bot.runtime import Runtime
 from connectors.data_entry import DataEntryConfig, DataEntryConnector
 from connectors.documents import DocumentsConfig, DocumentsConnector
 from tests.fakes.runtime import started_runtime
-from tests.integration.documents.conftest import click, count, share
+from tests.integration.documents.chat import click, count, share
 from tests.integration.documents.files import customers_workbook
 
 

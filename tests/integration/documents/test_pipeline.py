@@ -7,7 +7,7 @@ import pytest
 from bot import dispatch
 from bot.models import Attachment, Message
 from bot.runtime import Runtime
-from tests.integration.documents.conftest import click, stored
+from tests.integration.documents.chat import click, stored
 
 ROUTED = hasattr(dispatch, "DOCUMENTS")
 

@@ -9,7 +9,7 @@ from fpdf import FPDF
 
 from bot.runtime import Runtime
 from connectors.documents.ocr import unavailable
-from tests.integration.documents.conftest import click, count, share, stored
+from tests.integration.documents.chat import click, count, share, stored
 from tests.integration.documents.files import receipt_image
 
 NO_OCR = unavailable()

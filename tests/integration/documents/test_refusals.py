@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.runtime import Runtime
-from tests.integration.documents.conftest import count, share
+from tests.integration.documents.chat import count, share
 from tests.integration.documents.files import (big_csv, corrupt_workbook, customers_workbook, formula_workbook,
                                                macro_workbook, receipt_image)
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from bot.models import Attachment
 from bot.runtime import Runtime
 from connectors.tables import records
-from tests.integration.documents.conftest import click, count, import_id, run_button, share, stored
+from tests.integration.documents.chat import click, count, import_id, run_button, share, stored
 from tests.integration.documents.files import customers_workbook
 
 ROWS = int(os.environ.get("FLOWDESK_TEST_SHEET_ROWS", "1000"))

@@ -1,0 +1,76 @@
+"""Sharing files and clicking buttons in a started runtime, as a person in a thread would."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from bot.models import Action, ActionResult, Actor, Address, Attachment, Interaction, Reply
+from bot.runtime import Runtime
+from connectors.base import ActionContext, Person
+from connectors.documents import RECEIVE
+from connectors.tables import records
+
+
+def interaction(action_id: str, value: str, *, user: str = "alex") -> Interaction:
+    return Interaction(platform="console", workspace="local", channel="console", thread="t1", user=user,
+                       action_id=action_id, value=value, delivery_id=uuid.uuid4().hex)
+
+
+async def share(runtime: Runtime, name: str, data: bytes, *, user: str = "alex", text: str = "") -> Reply:
+    """A file shared in the thread, handed to ``document.receive`` as the pipeline does."""
+    file = Attachment(name=name, size=len(data), content=data).model_dump(mode="json")
+    value = json.dumps({"attachments": [file], "text": text})
+    reply = await runtime.dispatcher.handle_interaction(interaction(RECEIVE, value, user=user))
+    assert reply is not None
+    return reply
+
+
+async def click(runtime: Runtime, reply: Reply, label: str, *, user: str = "alex") -> Reply:
+    """Click the button with ``label`` on the card of ``reply``."""
+    assert reply.card is not None, reply.text
+    button = next(b for b in reply.card.buttons if b.label == label)
+    result = await runtime.dispatcher.handle_interaction(interaction(button.action_id, button.value, user=user))
+    assert result is not None
+    return result
+
+
+async def run_button(runtime: Runtime, reply: Reply, label: str, *, user: str = "alex") -> ActionResult:
+    """The connector's own result for a button (what an adapter gets before it renders the reply)."""
+    assert reply.card is not None, reply.text
+    button = next(b for b in reply.card.buttons if b.label == label)
+    spec = runtime.registry.spec(button.action_id)
+    assert spec is not None
+
+    async def resolve(value: str) -> Person:
+        return Person(user=value)
+
+    async def nested(action: Action, ctx: ActionContext) -> ActionResult:
+        raise AssertionError(f"unexpected nested action {action.type}")
+
+    async with runtime.database.transaction() as session:
+        ctx = ActionContext(actor=Actor(platform="console", workspace="local", user=user),
+                            origin=Address(platform="console", workspace="local", channel="console", thread="t1"),
+                            session=session, outbox=runtime.dispatcher.outbox, now=datetime.now(UTC),
+                            resolve_person=resolve, run=nested)
+        return await spec.handler(ctx, spec.args.model_validate_json(button.value))
+
+
+async def stored(runtime: Runtime, form: str) -> list[dict[str, Any]]:
+    async with runtime.database.transaction() as session:
+        rows = await session.execute(sa.select(records.c.data).where(records.c.form == form).order_by(records.c.id))
+        return [dict(r.data) for r in rows]
+
+
+async def count(runtime: Runtime) -> int:
+    async with runtime.database.transaction() as session:
+        return int(await session.scalar(sa.select(sa.func.count()).select_from(records)) or 0)
+
+
+def import_id(reply: Reply) -> str:
+    assert reply.card is not None
+    return str(json.loads(reply.card.buttons[-1].value)["import_id"])
