@@ -59,6 +59,10 @@ def adaptive_card(card: Card) -> dict[str, Any]:
 
 def to_activity(reply: Reply) -> Activity:
     """The message activity of a reply: text, an Adaptive Card, or both."""
+    if reply.attachments:
+        names = ", ".join(f.name for f in reply.attachments)
+        note = f"(I made {names} for you, but I can't send files in Teams yet.)"
+        reply = reply.model_copy(update={"text": f"{reply.text}\n\n{note}".strip(), "attachments": ()})
     if reply.card is None:
         return MessageFactory.text(reply.text)
     text = reply.text if reply.text and reply.text != reply.card.title else None

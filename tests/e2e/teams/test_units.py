@@ -168,3 +168,12 @@ def test_us_government_metadata_brings_its_issuer_scope_and_login() -> None:
     assert config.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER == "https://api.botframework.us"
     assert config.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE == "https://api.botframework.us"
     assert config.TO_CHANNEL_FROM_BOT_LOGIN_URL == "https://login.microsoftonline.us/MicrosoftServices.onmicrosoft.us"
+
+
+def test_files_in_a_reply_are_named_not_lost() -> None:
+    from bot.models import Attachment
+
+    reply = Reply(text="Here are the rejected rows.", attachments=(Attachment(name="rejected.csv", content=b"a,b"),))
+    activity_ = cards.to_activity(reply)
+    assert activity_.text.startswith("Here are the rejected rows.") and "rejected.csv" in activity_.text
+    assert not activity_.attachments
