@@ -72,7 +72,7 @@ def clean_value(kind: str, value: Any, rules: FieldRules, cleaning: CleaningRule
     text = _text(value)
     for ch in rules.strip:
         text = text.replace(ch, "")
-    text = rules.values.get(text.casefold(), text)
+    text = next((v for k, v in rules.values.items() if k.casefold() == text.casefold()), text)
     text = _case(text, rules.case)
     cleaner = _CLEANERS.get(kind)
     return cleaner(text, value, cleaning) if cleaner else text

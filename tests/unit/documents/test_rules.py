@@ -15,10 +15,10 @@ def test_a_team_adds_its_own_rules_beside_the_forms(tmp_path: Path) -> None:
     theirs = tmp_path / "cleaning.yaml"
     theirs.write_text("defaults: {phone_region: GB}\n"
                       "forms:\n  customer:\n    duplicates: [[name]]\n    fields:\n"
-                      "      tier: {values: {vip: enterprise}}\n      name: {case: upper, synonyms: [kunde]}\n")
+                      "      tier: {values: {VIP: enterprise}}\n      name: {case: upper, synonyms: [kunde]}\n")
     rules = load_rules(theirs)
     values, problems = clean_record(load_forms()["customer"], {"name": "ada", "phone": "020 7946 0018",
-                                                               "tier": "VIP"}, rules)
+                                                               "tier": "vip"}, rules)
     assert problems == []
     assert values == {"name": "ADA", "phone": "+442079460018", "tier": "enterprise"}
     assert rules.form("order").field("quantity").synonyms
