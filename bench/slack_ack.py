@@ -48,15 +48,42 @@ def free_port() -> int:
 
 # -- the processes under test -------------------------------------------------
 
-async def serve_fake_slack(port: int) -> None:
+async def serve_fake_slack(port: int, counter: str) -> None:
+    """Stands in for Slack's servers, which are not on this machine: it runs at a low CPU priority.
+
+    Every second it writes how many messages were posted to ``counter``.
+    """
+    os.nice(10)
     sys.path.insert(0, str(ROOT))
     from tests.fakes.slack_api import FakeSlack
 
     fake = await FakeSlack().start(port)
     fake.add_user("W111", "Pat Requester", "pat@example.com")
+    posted = 0
     while True:
-        await asyncio.sleep(5)
+        await asyncio.sleep(1)
+        posted += sum(1 for c in fake.calls if c.method == "chat.postMessage")
         fake.calls.clear()
+        Path(counter).write_text(str(posted))
+
+
+def posted_so_far(counter: Path) -> int:
+    try:
+        return int(counter.read_text() or 0)
+    except (OSError, ValueError):
+        return 0
+
+
+async def settled_posts(counter: Path, *, timeout: float = 60) -> int:
+    """The posted-message count once it stops growing (the work after the acks is done)."""
+    last, deadline = -1, time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = posted_so_far(counter)
+        if now == last:
+            return now
+        last = now
+        await asyncio.sleep(2.5)
+    return last
 
 
 def work_runtime(settings: Any) -> Any:
@@ -210,7 +237,8 @@ def stop(procs: list[subprocess.Popen[bytes]]) -> None:
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
     slack_port, split_port, inproc_port, bare_port = free_port(), free_port(), free_port(), free_port()
     api = f"http://127.0.0.1:{slack_port}/api/"
-    procs = [spawn("fake-slack", str(slack_port)),
+    counter = Path(tempfile.mkdtemp(prefix="flowdesk-bench-")) / "posted"
+    procs = [spawn("fake-slack", str(slack_port), str(counter)),
              spawn("flowdesk", str(split_port), api, tempfile.mkdtemp(prefix="flowdesk-bench-"), "split"),
              spawn("flowdesk", str(inproc_port), api, tempfile.mkdtemp(prefix="flowdesk-bench-"), "inprocess"),
              spawn("bare", str(bare_port))]
@@ -224,16 +252,18 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         runs: list[dict[str, Any]] = []
         for round_no in range(args.rounds):
             for name, port in targets.items():
-                await asyncio.sleep(3.0)
+                before = await settled_posts(counter)
                 cpu = cpu_seconds(pids[name])
                 result = await load(f"http://127.0.0.1:{port}/slack/events", rate=args.rate,
                                     seconds=args.seconds, offset=round_no * 10**5)
-                await asyncio.sleep(2.0)  # let the work after the acks finish, to count its CPU
+                result["messages_posted_per_command"] = round(
+                    (await settled_posts(counter) - before) / result["requests"], 2)
                 result["web_process_cpu_ms_per_request"] = round(
                     (cpu_seconds(pids[name]) - cpu) * 1000 / result["requests"], 2)
                 runs.append({"target": name, "round": round_no + 1, **result})
                 print(f"  {name:28s} round {round_no + 1}: p50 {result['p50_ms']:7.2f} ms  "
                       f"p99 {result['p99_ms']:7.2f} ms  web cpu/req {result['web_process_cpu_ms_per_request']} ms  "
+                      f"posts/cmd {result['messages_posted_per_command']}  "
                       f"{result['statuses']}", flush=True)
     finally:
         stop(procs[1:])  # flowdesk finishes its work (SIGTERM) while the fake Slack still answers
@@ -253,6 +283,7 @@ def summarize(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any
     return {
         "benchmark": "slack_ack", "rate_per_s": args.rate, "seconds": args.seconds, "rounds": args.rounds,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "posts_per_command_expected": "2 for flowdesk (the thread's first message and the answer), 0 for bare bolt",
         "nlu": "scripted (tests.fakes.nlu.ScriptedNLU): measures the adapter and pipeline, not model inference",
         "summary": summary, "p99_ratio_vs_bare": round(ours["p99_ms"] / bare["p99_ms"], 2) if bare["p99_ms"] else None,
         "goal": {"p99_ms_max": 50, "ratio_max": 1.5},
@@ -269,7 +300,7 @@ def main() -> None:
     parser.add_argument("--role", default="bench", help=argparse.SUPPRESS)
     known, rest = parser.parse_known_args()
     if known.role == "fake-slack":
-        asyncio.run(serve_fake_slack(int(rest[0])))
+        asyncio.run(serve_fake_slack(int(rest[0]), rest[1]))
         return
     if known.role == "flowdesk":
         serve_flowdesk(int(rest[0]), rest[1], rest[2], rest[3])

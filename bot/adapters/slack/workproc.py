@@ -27,7 +27,7 @@ log = structlog.get_logger(__name__)
 MAX_BUFFER = 8 * 1024 * 1024
 """Bytes of jobs waiting in the pipe before the web process answers "busy"."""
 DEFAULT_RUNTIME = "bot.adapters.slack.workproc:default_runtime"
-NICENESS = 5
+NICENESS = 10
 """The child yields the CPU to the web process, whose acknowledgements have a deadline."""
 
 
