@@ -151,6 +151,13 @@ class SlackWork:
     async def _open_thread(self, body: dict[str, Any]) -> str | None:
         """The message that holds a command's conversation; None where the bot may not post."""
         shown = str(body.get("text", "")).replace("<!", "&lt;!")
+        try:
+            return await self._announce(body, shown)
+        except AdapterError as exc:  # rate limited for too long, Slack down: answer without a thread
+            log.warning("slack.thread_not_opened", error=exc.message)
+            return None
+
+    async def _announce(self, body: dict[str, Any], shown: str) -> str | None:
         return await self.poster.announce(
             workspace=str(body.get("team_id", "")), enterprise_id=body.get("enterprise_id"),
             channel=str(body.get("channel_id", "")), mrkdwn=f"<@{body['user_id']}> asked: /flowdesk {shown}")

@@ -70,3 +70,16 @@ async def test_rate_limited_calls_wait_for_retry_after_and_nothing_is_dropped(bo
     assert card["thread_ts"]
     replies = [c for c in bot.slack.of("chat.postMessage") if c.args.get("thread_ts") == card["thread_ts"]]
     assert any("APR-" in c.args["text"] for c in replies)
+
+
+async def test_answer_rate_limited_past_all_retries_is_queued_and_delivered_once(bot: Bot) -> None:
+    from bot.adapters.slack.client import RATE_LIMIT_RETRIES
+
+    bot.slack.rate_limit("chat.postMessage", times=RATE_LIMIT_RETRIES + 1, retry_after=0)
+    body = bot.player.mention_body("<@UFLOWBOT> are you there", event_id="Ev0LIMITED")
+    assert (await bot.player.post(body, content_type="application/json")).status == 200
+    answer = await bot.slack.wait_for(lambda: bot.slack.of("chat.postMessage"), timeout=40)
+    assert len(bot.slack.of("chat.postMessage:429")) == RATE_LIMIT_RETRIES + 1
+    await asyncio.sleep(1.0)
+    assert len(bot.slack.of("chat.postMessage")) == 1
+    assert answer[0].args["thread_ts"] == "1595926230.009600"
