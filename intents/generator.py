@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,8 @@ from transformers import GPT2LMHeadModel
 from bot.errors import NLUError
 from intents import generator_tokenizer as T
 from intents.generator_decode import Job, decide, first_pass, second_pass
-from intents.generator_format import Encoder, reply_prompt
+from intents.generator_format import Encoder, flat_args, reply_prompt
+from intents.generator_replies import vocabulary_texts
 from intents.generator_slots import Slot, compile_slots
 from intents.generator_text import pieces_of
 from intents.generator_train import schemas_for
@@ -38,6 +40,14 @@ SHIPPED = Path(__file__).parent / "model" / "generator"
 MAX_REPLY_TOKENS = 48
 UNSURE_MEAN = -1.2
 """Mean log-probability per reply token under which ``say`` gives up (about 30%)."""
+_WORD = re.compile(r"[^\s]+")
+
+
+def _words(text: str) -> set[str]:
+    return {w.strip(".,;:!?\"'()").casefold() for w in _WORD.findall(text)} - {""}
+
+
+_PHRASING = frozenset(w for t in vocabulary_texts() for w in _words(re.sub(r"\{\w+\}", " ", t)))
 
 
 class ReplyGenerator:
@@ -149,4 +159,7 @@ class ReplyGenerator:
         if not made or sum(logp) / len(logp) < UNSURE_MEAN or min(logp) < math.log(0.05):
             return None
         text = self.enc.tok.decode(made).strip()
-        return text or None
+        said = " ".join([intent, status, summary, flat_args(dict(args))])
+        if not text or not _words(text) <= _words(said) | _PHRASING:
+            return None
+        return text

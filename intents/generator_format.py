@@ -112,9 +112,14 @@ def action_sequence(
     return packed
 
 
+def flat_args(args: dict[str, Any]) -> str:
+    """Arguments as the reply model reads them (``approver: dana; amount: 1200``)."""
+    return "; ".join(f"{k}: {_show(v)}" for k, v in args.items() if v not in (None, "", [], {}))
+
+
 def reply_prompt(enc: Encoder, intent: str, args: dict[str, Any], status: str, summary: str) -> list[int]:
     """The conditioning part of a reply sequence."""
-    flat = "; ".join(f"{k}: {_show(v)}" for k, v in args.items() if v not in (None, "", [], {}))
+    flat = flat_args(args)
     return [
         enc.ctl[T.SAY], *enc.words(intent), enc.ctl[T.STATUS], *enc.words(status),
         enc.ctl[T.SUMMARY], *enc.words(summary or "-"), enc.ctl[T.ARG], *enc.words(flat or "-"),

@@ -24,6 +24,11 @@ from intents.schemas import FORMS
 SlotKind = Literal["text", "person", "people", "number", "currency", "choice"]
 PERSON_NAMES = frozenset({"approver", "to", "cc", "bcc", "assignee", "email", "owner", "person"})
 MAX_SPAN_TOKENS = 16
+DANGLING = frozenset(
+    "a an the to of for with at on in by from and or but my your our their his her its this that "
+    "is are was be as about into than".split()
+)
+"""Words a phrase never ends on: a free-text value may not stop right after one."""
 
 
 @dataclass(frozen=True)
@@ -120,16 +125,23 @@ def candidates(slot: Slot, text: str, pieces: list[Piece]) -> list[Candidate]:
 
 
 def _text_spans(text: str, pieces: list[Piece]) -> list[Candidate]:
+    """Word-aligned spans; a span that is exactly a mention or email means that person."""
+    people = {(e.start, e.end): e.value for e in spans.people(text)}
     found = []
     for i, p in enumerate(pieces):
         if p.end <= p.start or not is_word_start(text, p.start):
             continue
         for j in range(i, min(len(pieces), i + MAX_SPAN_TOKENS)):
-            if is_word_end(text, pieces[j].end):
-                value = spans.clean_text(text[p.start : pieces[j].end])
+            if is_word_end(text, pieces[j].end) and not _dangling(text, pieces[j].end):
+                value = people.get((p.start, pieces[j].end)) or spans.clean_text(text[p.start : pieces[j].end])
                 if value:
                     found.append(Candidate(i, j + 1, value))
     return found
+
+
+def _dangling(text: str, end: int) -> bool:
+    words = text[:end].split()
+    return bool(words) and words[-1].lower() in DANGLING
 
 
 def _token_at(pieces: list[Piece], char: int) -> int:
@@ -156,7 +168,10 @@ def gold_text_span(text: str, value: Any) -> tuple[int, int] | None:
 def gold_candidate(slot: Slot, value: Any, text: str, pieces: list[Piece]) -> Candidate | None:
     """The span a gold value was copied from, or None when the message does not state it."""
     if slot.kind == "text":
-        where = gold_text_span(text, value)
+        if not isinstance(value, str):
+            return None
+        person = next((e for e in spans.people(text) if _norm(e.value) == _norm(value)), None)
+        where = (person.start, person.end) if person else gold_text_span(text, value)
         if where is None:
             return None
         start, end = _token_at(pieces, where[0]), _token_end(pieces, where[1])

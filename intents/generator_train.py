@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from transformers import GPT2Config, GPT2LMHeadModel
 
 from intents import generator_tokenizer as T
+from intents.generator_augment import augment, phrase_pool
 from intents.generator_format import Encoder, Packed, action_sequence, collate, reply_prompt, reply_sequence
 from intents.generator_replies import reply_examples
 from intents.generator_slots import compile_slots
@@ -59,10 +60,19 @@ def schemas_for(shapes: dict[str, list[dict[str, Any]]]) -> dict[str, type[BaseM
     return {**derived, **BUILTIN_SCHEMAS}
 
 
-def _sequences(examples: Sequence[Any], enc: Encoder, schemas: dict[str, type[BaseModel]]) -> list[Packed]:
+def _sequences(
+    examples: Sequence[Any], enc: Encoder, schemas: dict[str, type[BaseModel]], copies: int, rng: random.Random
+) -> list[Packed]:
     slots = {intent: compile_slots(model) for intent, model in schemas.items()}
+    pool = phrase_pool() if copies else []
+    lines = list(examples)
+    for e in examples if copies else []:
+        for _ in range(copies):
+            extra = augment(e, slots.get(e.intent) or [], pool, rng)
+            if extra is not None:
+                lines.append(extra)
     found = []
-    for e in examples:
+    for e in lines:
         intent_slots = slots.get(e.intent) or []
         if not intent_slots:
             continue
@@ -121,11 +131,12 @@ def train_generator(
     *,
     base: str | None = None,
     progress: Progress | Any = None,
-    size: str = "mid",
-    epochs: float = 12.0,
+    size: str = "tiny",
+    epochs: float = 10.0,
     batch_size: int = 32,
     max_minutes: float = 15.0,
     replies: int = 400,
+    augment_copies: int = 1,
     seed: int = 0,
 ) -> dict[str, Any]:
     """Train the generator on ``examples`` and save it to ``out_dir``.
@@ -147,7 +158,7 @@ def train_generator(
     enc = Encoder(tok)
     shapes = signatures(examples)
     schemas = schemas_for(shapes)
-    seqs = _sequences(examples, enc, schemas)
+    seqs = _sequences(examples, enc, schemas, augment_copies, rng)
     for intent, args, status, summary, text in reply_examples(examples, rng, limit=replies):
         seqs.append(reply_sequence(enc, reply_prompt(enc, intent, args, status, summary), text))
     model = _model(tok.get_vocab_size(), base, size, enc.ctl[T.EOS])
@@ -203,9 +214,9 @@ def main() -> None:
     parser.add_argument("--data", default=str(here / "corpus" / "builtin.jsonl"))
     parser.add_argument("--out", default=str(here / "model" / "generator"))
     parser.add_argument("--base", default=None)
-    parser.add_argument("--size", default="mid", choices=sorted(SIZES))
+    parser.add_argument("--size", default="tiny", choices=sorted(SIZES))
     parser.add_argument("--minutes", type=float, default=15.0)
-    parser.add_argument("--epochs", type=float, default=12.0)
+    parser.add_argument("--epochs", type=float, default=10.0)
     parser.add_argument("--threads", type=int, default=1)
     opts = parser.parse_args()
     torch.set_num_threads(opts.threads)
@@ -216,7 +227,7 @@ def main() -> None:
 
     facts = train_generator(
         load_examples(opts.data), Path(opts.out), base=opts.base, size=opts.size,
-        max_minutes=opts.minutes, epochs=opts.epochs, replies=400, progress=show,
+        max_minutes=opts.minutes, epochs=opts.epochs, progress=show,
     )
     print(json.dumps(facts))
 

@@ -1,0 +1,93 @@
+"""More varied training lines for the generator, made from the labelled ones.
+
+Each free-text argument value is swapped for a random phrase taken from unrelated
+utterances, and some lines gain a greeting or a sign-off. The model can then only
+lower its loss by learning where an argument starts and ends from the words around
+it, never from what the value looks like: the failure of memorising small value pools.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from intents import spans
+from intents.generator_format import get_path
+from intents.generator_slots import DANGLING, Slot, active
+
+_SOURCES = (Path("/work/shared/data/clinc150/train.jsonl"), Path(__file__).parent / "corpus" / "builtin.jsonl")
+_OPENERS = ["hey", "hi", "please", "can you", "could you", "ok so", "hey there,", "quick one:", "pls", "yo", "hello,"]
+_CLOSERS = ["please", "thanks", "thx", "asap", "when you can", "thank you!", "cheers", "today please", "ty"]
+_BAD_START = frozenset("to of and or at by from is are was be as into than".split())
+_PLAIN = re.compile(r"^[A-Za-z][A-Za-z' -]*[A-Za-z]$")
+
+
+def phrase_pool(texts: Sequence[str] | None = None, *, limit: int = 20000) -> list[str]:
+    """Short word windows of plain words (no digits, symbols or mentions)."""
+    if texts is None:
+        texts = []
+        for file in _SOURCES:
+            if file.exists():
+                texts += [json.loads(line)["text"] for line in file.read_text().splitlines() if line.strip()]
+    rng = random.Random(0)
+    pool: list[str] = []
+    for text in texts:
+        words = text.split()
+        if len(words) < 2:
+            continue
+        n = rng.randint(1, min(6, len(words)))
+        start = rng.randint(0, len(words) - n)
+        window = " ".join(words[start : start + n]).strip(".,;:!?\"'")
+        edge = window.lower().split()
+        if _PLAIN.match(window) and edge[-1] not in DANGLING and edge[0] not in _BAD_START:
+            pool.append(window)
+        if len(pool) >= limit:
+            break
+    return pool
+
+
+def augment(example: Any, slots: list[Slot], pool: Sequence[str], rng: random.Random) -> Any | None:
+    """A copy of ``example`` with new free-text values and maybe a greeting/sign-off."""
+    args: dict[str, Any] = json.loads(json.dumps(example.args or {}))
+    chosen = {s.path: get_path(args, s.path) for s in slots if s.kind == "choice"}
+    text, swaps = example.text, []
+    for slot in active(slots, chosen):
+        value = get_path(args, slot.path)
+        if slot.kind != "text" or not isinstance(value, str) or not pool:
+            continue
+        where = spans.find_text(text, spans.clean_text(value))
+        if where is None or any(where[0] < b and a < where[1] for a, b, _, _ in swaps):
+            continue
+        swaps.append((where[0], where[1], slot.path, _similar(pool, len(value.split()), rng)))
+    for start, end, path, new in sorted(swaps, reverse=True):
+        text = text[:start] + new + text[end:]
+        _set(args, path, new)
+    if rng.random() < 0.35:
+        text = f"{rng.choice(_OPENERS)} {text}"
+    if rng.random() < 0.35:
+        text = f"{text} {rng.choice(_CLOSERS)}"
+    if text == example.text:
+        return None
+    return replace(example, text=text, args=args)
+
+
+def _similar(pool: Sequence[str], words: int, rng: random.Random) -> str:
+    """A pool phrase of about ``words`` words (a few tries, then any)."""
+    for _ in range(8):
+        pick = rng.choice(pool)
+        if abs(len(pick.split()) - words) <= 1:
+            return pick
+    return rng.choice(pool)
+
+
+def _set(args: dict[str, Any], path: str, value: Any) -> None:
+    *parents, leaf = path.split(".")
+    node = args
+    for part in parents:
+        node = node[part]
+    node[leaf] = value
