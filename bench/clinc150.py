@@ -3,7 +3,7 @@
     .venv/bin/python bench/clinc150.py [--epochs 2] [--frozen-layers 3] [--baseline]
 
 Protocol: ``intents.train.train`` learns from train.jsonl (150 intents + 100 out-of-scope
-examples); it holds out a stratified 10% of train.jsonl (at most 1,500 examples), on which it fits the temperature and
+examples); it holds out a stratified 10% of train.jsonl (at most 1,000 examples), on which it fits the temperature and
 picks the out-of-scope threshold. val.jsonl (3,000 in-scope + 100 out-of-scope) is used only
 for the figures below, as a test set (the official test split is not on disk). A second row
 shows, for reference only, the same model with the threshold that would be best on val.

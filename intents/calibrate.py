@@ -14,7 +14,7 @@ import numpy as np
 
 MAX_FALSE_REJECT = 0.01
 """Share of correctly classified held-out in-scope messages the threshold may reject."""
-MAX_FALSE_REJECT_WITH_OOS = 0.02
+MAX_FALSE_REJECT_WITH_OOS = 0.01
 """The same budget when out-of-scope examples show what a higher threshold buys; they are
 usually few, so an unbounded trade would give up many in-scope messages for one of them."""
 

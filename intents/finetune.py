@@ -32,7 +32,7 @@ class FinetuneArgs:
     outlier_weight: float = 0.5
     """Weight of the outlier-exposure loss on out-of-scope examples (label -1), when there are any."""
     min_steps: int = 30
-    max_minutes: float = 8.0
+    max_minutes: float = 8.5
     threads: int = 1
     int8: bool = False
     """Serve the encoder with int8 linear layers (calibrated as served)."""
@@ -76,11 +76,15 @@ def finetune(
         weight_decay=0.01,
     )
     total = max(args.min_steps, int(np.ceil(args.epochs * len(texts) / args.batch_size)))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / 30) * max(0.0, 1 - s / total)
-    )
-    y = torch.tensor(list(labels))
     started, step, loss_avg = time.monotonic(), 0, 0.0
+
+    def schedule(s: int) -> float:
+        """Warm-up, then linear decay over steps or over the time budget, whichever runs out first."""
+        done = max(s / total, (time.monotonic() - started) / (args.max_minutes * 60))
+        return min(1.0, (s + 1) / 30) * max(0.0, 1 - done)
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule)
+    y = torch.tensor(list(labels))
     model.train()
     try:
         while step < total and time.monotonic() - started < args.max_minutes * 60:

@@ -14,6 +14,7 @@ from pathlib import Path
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from intents.corpus import build
+from intents.finetune import FinetuneArgs
 from intents.pipeline import SHIPPED
 from intents.train import train
 
@@ -24,11 +25,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep-generator", action="store_true",
                         help="train only the classifier and keep the generator already in --out")
     parser.add_argument("--base", default=None, help="pretrained GPT-2 for the generator")
+    parser.add_argument("--int8", action="store_true", help="serve the encoder with int8 linear layers")
     opts = parser.parse_args(argv)
     build.main([])
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn()) as progress:
         path = train(build.DEFAULT_OUT, opts.out, base=opts.base, progress=progress,
+                     options=FinetuneArgs(int8=opts.int8),
                      generator=not opts.keep_generator, keep_generator=opts.keep_generator)
     print(f"model written to {path}")
 

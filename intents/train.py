@@ -29,7 +29,7 @@ from intents.progress import Stages
 
 MODEL_NAME = "flowdesk.intents.minilm-cosine.v1"
 HELD_OUT = 0.2
-HELD_OUT_MAX = 1500
+HELD_OUT_MAX = 1000
 """Large datasets hold out at most this many examples: the rest is better spent on training."""
 
 
