@@ -65,3 +65,25 @@ def test_saved_model_directory_is_self_describing(tmp_path: Path, trained: tuple
     assert gen.meta["name"] == "flowdesk.generator.v1"
     assert gen.meta["steps"] == facts["steps"]
     assert "task.assign" in gen.meta["user_intents"]
+
+
+def test_fine_tunes_a_pretrained_gpt2_directory(tmp_path: Path) -> None:
+    """``--base DIR`` loads GPT-2 weights and vocabulary from a local directory and adds our tokens."""
+    from tokenizers import Tokenizer
+    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+
+    from intents.generator_tokenizer import SHIPPED
+    from intents.generator_train import train_generator
+
+    base = tmp_path / "gpt2"
+    plain = Tokenizer.from_file(str(SHIPPED / "tokenizer.json"))
+    hf = PreTrainedTokenizerFast(tokenizer_object=plain, eos_token="<|endoftext|>")
+    hf.save_pretrained(base)
+    config = GPT2Config(vocab_size=hf.vocab_size, n_layer=1, n_embd=64, n_head=2, bos_token_id=0, eos_token_id=0)
+    GPT2LMHeadModel(config).save_pretrained(base)
+    examples = _lines(random.Random(3))[:12]
+    facts = train_generator(examples, tmp_path / "out", base=str(base), epochs=1, batch_size=4, replies=4)
+    gen = ReplyGenerator.from_pretrained(tmp_path / "out")
+    [args] = gen.act_many([examples[0].text], [examples[0].intent], BUILTIN_SCHEMAS)
+    assert facts["base"] == str(base) and facts["steps"] >= 1
+    assert set(args) <= set(BUILTIN_SCHEMAS[examples[0].intent].model_fields)
