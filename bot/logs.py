@@ -8,6 +8,23 @@ import sys
 import structlog
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A handler on the current ``sys.stderr``, like ``_stderr_logger``."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: object) -> None:
+        pass
+
+
+def _stderr_logger(*_: object) -> structlog.PrintLogger:
+    """A logger on the current ``sys.stderr`` (looked up at each use, so a replaced stream is followed)."""
+    return structlog.PrintLogger(file=sys.stderr)
+
+
 def configure(*, level: str = "INFO", fmt: str = "console") -> None:
     """Set up structlog and the standard library logging to share one format."""
     renderer: structlog.typing.Processor = (
@@ -21,10 +38,10 @@ def configure(*, level: str = "INFO", fmt: str = "console") -> None:
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level]),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(processors=[
         structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer], foreign_pre_chain=shared))
     root = logging.getLogger()
