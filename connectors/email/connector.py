@@ -96,7 +96,8 @@ class EmailConnector(Connector):
     def preview_send(self, args: SendArgs) -> Card:
         """What the user confirms with Send or Cancel before anything leaves the chat."""
         subject = args.subject or self._render(f"{args.template}.subject.j2", dict(args.context), "")
-        body = args.body or self._render(f"{args.template}.txt.j2", {"sender_name": "you", **args.context}, "")
+        body = args.body or self._render(
+            f"{args.template}.txt.j2", {"body": "", "sender_name": "you", **args.context}, "")
         return Card(title="Send this email?", fields=(("To", ", ".join(args.to)), ("Subject", subject.strip())),
                     text=body[:1500])
 

@@ -86,3 +86,11 @@ def test_the_preview_shows_what_will_be_sent(tmp_path: Path) -> None:
     assert ("To", "a@example.com") in card.fields and "Body text" in card.text
     spec = {s.name: s for s in _connector(tmp_path).actions()}["email.send"]
     assert spec.confirm and spec.preview is not None
+
+
+def test_an_email_without_a_body_can_be_previewed(tmp_path: Path) -> None:
+    from connectors.email import SendArgs
+
+    card = _connector(tmp_path).preview_send(SendArgs(to=["a@example.com"], subject="Q3 report"))
+    assert ("Subject", "Q3 report") in card.fields
+    assert "Sent by you via flowdesk" in card.text
