@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install browser clean model
+.PHONY: run test install browser ocr system-deps clean model
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,10 +19,15 @@ install: $(STAMP)
 run: $(STAMP)
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/flowdesk serve
 
-browser: $(STAMP)
+browser:
 	./scripts/install-browser.sh
 
-test: $(STAMP) browser
+ocr:
+	./scripts/install-ocr.sh
+
+system-deps: browser ocr
+
+test: $(STAMP) system-deps
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/pytest -q
 
 model: $(STAMP)
