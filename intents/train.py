@@ -30,7 +30,7 @@ from intents.progress import Stages
 MODEL_NAME = "flowdesk.intents.minilm-cosine.v1"
 HELD_OUT = 0.2
 HELD_OUT_MAX = 1000
-"""Large datasets hold out at most this many examples: the rest is better spent on training."""
+"""Large datasets hold out about this many examples (rounded per intent); the rest trains."""
 
 
 def train(
@@ -164,8 +164,12 @@ def _carry_generator(out: Path, tmp: Path) -> Any:
         return None
     shutil.copytree(out / "generator", tmp / "generator")
     try:
-        return json.loads((out / MANIFEST).read_text()).get("generator")
-    except (OSError, ValueError):
+        facts = json.loads((out / MANIFEST).read_text()).get("generator")
+        if facts is None:
+            facts = json.loads((out / "generator" / "generator.json").read_text())
+            facts.pop("user_intents", None)
+        return facts
+    except (OSError, ValueError, AttributeError):
         return None
 
 
