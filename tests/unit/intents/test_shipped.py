@@ -1,0 +1,37 @@
+"""The model that ships with the package, as `flowdesk serve` loads it with no configuration."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bot.models import Message
+from intents.data import data_sha256
+from intents.pipeline import SHIPPED, NLU
+
+CORPUS = Path(__file__).parents[3] / "intents" / "corpus" / "builtin.jsonl"
+
+
+def test_shipped_model_was_trained_on_the_corpus_in_the_repo() -> None:
+    manifest = json.loads((SHIPPED / "model.json").read_text())
+    assert manifest["data"]["sha256"] == data_sha256(CORPUS)
+    assert set(manifest["labels"]) == {"approval.request", "approval.list", "approval.cancel",
+                                       "email.send", "record.create", "record.query", "help"}
+
+
+def test_shipped_model_reads_built_in_requests() -> None:
+    nlu = NLU.load()
+    cases = {
+        "could <@U0ABCDEF12> okay €2,300 for the new design laptops": "approval.request",
+        "which approvals are sitting with me right now": "approval.list",
+        "please withdraw APR-7731": "approval.cancel",
+        "send a quick email to <at>Rosa Diaz</at> saying the demo moved to 3pm": "email.send",
+        "log 6 hours on Borealis for yesterday": "record.create",
+        "show every ticket for Umbra Ltd": "record.query",
+        "what sort of things can you do": "help",
+        "what's a good recipe for banana bread": "out_of_scope",
+    }
+    parses = nlu.parse_many([Message(platform="test", user="U1", text=t) for t in cases])
+    assert [p.intent for p in parses] == list(cases.values())
+    assert all(0.0 <= p.confidence <= 1.0 for p in parses)
+    assert nlu.info["name"].startswith("flowdesk.intents.")
