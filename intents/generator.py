@@ -9,7 +9,7 @@ uses its template).
 
 >>> gen = ReplyGenerator.from_pretrained("intents/model/generator")
 >>> gen.act_many(["ask <@U024BE7LH> to approve $1,200 for the new laptop"],
-...              ["approval.request"], BUILTIN_SCHEMAS)  # doctest: +SKIP
+...              ["approval.request"])  # doctest: +SKIP
 [{'approver': 'U024BE7LH', 'subject': 'the new laptop', 'amount': 1200, 'currency': 'USD'}]
 """
 
@@ -33,8 +33,7 @@ from intents.generator_format import Encoder, flat_args, reply_prompt
 from intents.generator_replies import vocabulary_texts
 from intents.generator_slots import Slot, compile_slots
 from intents.generator_text import pieces_of
-from intents.generator_train import schemas_for
-from intents.schemas import BUILTIN_SCHEMAS
+from intents.schemas import schemas_for
 
 SHIPPED = Path(__file__).parent / "model" / "generator"
 MAX_REPLY_TOKENS = 48

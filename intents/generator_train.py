@@ -26,7 +26,7 @@ from intents.generator_format import Encoder, Packed, action_sequence, collate, 
 from intents.generator_replies import reply_examples
 from intents.generator_slots import compile_slots
 from intents.generator_text import pieces_of
-from intents.schemas import BUILTIN_SCHEMAS, derive_schema
+from intents.schemas import BUILTIN_SCHEMAS, schemas_for
 
 GENERATOR_NAME = "flowdesk.generator.v1"
 SIZES = {"tiny": (2, 128, 2), "mid": (4, 192, 4), "small": (4, 256, 4), "base": (6, 384, 6)}
@@ -52,12 +52,6 @@ def _blank(value: Any) -> Any:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return 0.0
     return value if isinstance(value, bool) else ""
-
-
-def schemas_for(shapes: dict[str, list[dict[str, Any]]]) -> dict[str, type[BaseModel]]:
-    """Built-in models plus a derived model for every user intent seen in training."""
-    derived = {intent: derive_schema(intent, arg_dicts) for intent, arg_dicts in shapes.items()}
-    return {**derived, **BUILTIN_SCHEMAS}
 
 
 def _sequences(

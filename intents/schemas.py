@@ -144,3 +144,9 @@ def derive_schema(intent: str, arg_dicts: list[dict[str, Any]]) -> type[BaseMode
     }
     model_name = "".join(p.capitalize() for p in intent.replace("-", ".").replace("_", ".").split("."))
     return create_model(f"{model_name or 'Intent'}Args", __base__=_Args, **fields)
+
+
+def schemas_for(shapes: dict[str, list[dict[str, Any]]]) -> dict[str, type[BaseModel]]:
+    """Built-in models plus a derived model for every user intent seen in training."""
+    derived = {intent: derive_schema(intent, arg_dicts) for intent, arg_dicts in shapes.items()}
+    return {**derived, **BUILTIN_SCHEMAS}
