@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -65,7 +66,9 @@ class NLU:
         self.generator = generator
         self.model_dir = model_dir
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flowdesk-nlu")
-        self._batchers: dict[asyncio.AbstractEventLoop, _Batcher] = {}
+        self._batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batcher] = (
+            weakref.WeakKeyDictionary()
+        )
         self._lock = threading.Lock()
 
     @classmethod
@@ -115,7 +118,7 @@ class NLU:
         loop = asyncio.get_running_loop()
         batcher = self._batchers.get(loop)
         if batcher is None:
-            batcher = self._batchers[loop] = _Batcher(self, loop)
+            batcher = self._batchers[loop] = _Batcher(self)
         return await batcher.submit(message)
 
     async def say(self, *, intent: str, args: dict[str, Any], status: str, summary: str) -> str | None:
@@ -134,17 +137,17 @@ class NLU:
 class _Batcher:
     """Collects the ``parse`` calls of one event loop into batches for the worker thread."""
 
-    def __init__(self, nlu: NLU, loop: asyncio.AbstractEventLoop) -> None:
-        self.nlu = nlu
-        self.loop = loop
+    def __init__(self, nlu: NLU) -> None:
+        self.nlu = nlu  # no reference to the loop: the NLU keeps batchers by weak loop keys
         self.pending: list[tuple[Message, asyncio.Future[Parse]]] = []
         self.task: asyncio.Task[None] | None = None
 
     async def submit(self, message: Message) -> Parse:
-        future: asyncio.Future[Parse] = self.loop.create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Parse] = loop.create_future()
         self.pending.append((message, future))
         if self.task is None or self.task.done():
-            self.task = self.loop.create_task(self._drain())
+            self.task = loop.create_task(self._drain())
         return await future
 
     async def _drain(self) -> None:
@@ -155,7 +158,7 @@ class _Batcher:
             if not live:
                 continue
             try:
-                parses = await self.loop.run_in_executor(
+                parses = await asyncio.get_running_loop().run_in_executor(
                     self.nlu._executor, self.nlu.parse_many, [m for m, _ in live]
                 )
             except Exception as exc:  # handed to every waiting caller
@@ -166,6 +169,7 @@ class _Batcher:
             for (_, f), p in zip(live, parses, strict=True):
                 if not f.done():
                     f.set_result(p)
+        self.task = None  # a finished task still references its loop
 
 
 def _limit_threads() -> None:
