@@ -37,8 +37,8 @@ from intents.schemas import schemas_for
 
 SHIPPED = Path(__file__).parent / "model" / "generator"
 MAX_REPLY_TOKENS = 48
-UNSURE_MEAN = -1.2
-"""Mean log-probability per reply token under which ``say`` gives up (about 30%)."""
+UNSURE_MEAN = -0.3
+"""Mean log-probability per reply token under which ``say`` gives up (about 74%)."""
 _WORD = re.compile(r"[^\s]+")
 
 
