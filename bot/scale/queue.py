@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import structlog
-from arq.connections import ArqRedis, RedisSettings
+from arq.connections import ArqRedis
 from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,9 +28,8 @@ def job_id(key: str) -> str:
 
 def connect(url: str) -> ArqRedis:
     """A lazily connecting arq client (no I/O until the first command)."""
-    settings = RedisSettings.from_dsn(url)
-    return ArqRedis.from_url(url, socket_connect_timeout=settings.conn_timeout, socket_timeout=5,
-                             health_check_interval=30)
+    client: ArqRedis = ArqRedis.from_url(url, socket_connect_timeout=1, socket_timeout=5, health_check_interval=30)
+    return client
 
 
 class TaskQueue:
