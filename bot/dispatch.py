@@ -33,6 +33,8 @@ log = structlog.get_logger(__name__)
 MAX_TEXT = 4000
 STOP_WORDS = {"cancel", "stop", "never mind", "nevermind", "forget it"}
 SAY_TIMEOUT = 2.0
+DOCUMENTS = "document.receive"
+"""The action that receives a message's files (spreadsheets, receipts)."""
 
 ParseObserver = Callable[[Message, Parse], None]
 """Told what the NLU read in each message (the local console shows it to people tuning data)."""
@@ -55,6 +57,8 @@ class Dispatcher:
 
     async def handle_message(self, message: Message, *, delivery_key: str = "") -> Reply | None:
         """The reply to one message; None when this delivery was already handled."""
+        if message.attachments:
+            return await self._receive_files(message, delivery_key)
         problem = _check_text(message.text)
         if problem:
             return Reply(text=problem)
@@ -94,6 +98,21 @@ class Dispatcher:
                       user=interaction.user, name=interaction.user_name)
         return await self._execute(spec, args, actor=actor, origin=interaction.address(),
                                    delivery_key=interaction.delivery_id, interaction=interaction)
+
+    async def _receive_files(self, message: Message, delivery_key: str) -> Reply | None:
+        """Files go to the documents action with the words that came with them."""
+        problem = _check_text(message.text or "-")
+        spec = self.registry.spec(DOCUMENTS)
+        if problem or spec is None:
+            return Reply(text=problem or "I can't read files here: no connector handles them.")
+        try:
+            args = spec.args.model_validate({"attachments": list(message.attachments), "text": message.text})
+        except ValidationError as exc:
+            return Reply(text=f"I couldn't take those files: {exc.errors()[0]['msg']}.")
+        actor = Actor(platform=message.platform, workspace=message.workspace,
+                      user=message.user, name=message.user_name)
+        return await self._execute(spec, args, actor=actor, origin=message.address(),
+                                   delivery_key=delivery_key, message=message)
 
     async def _answer(self, message: Message, question: conversation.OpenQuestion, delivery_key: str) -> Reply | None:
         key = message.address().conversation_key

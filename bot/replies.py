@@ -16,7 +16,8 @@ MAX_FIELD = 300
 def from_result(result: ActionResult, text: str | None = None) -> Reply:
     """The reply for a connector's result; ``text`` is the generated wording when there is one."""
     return Reply(
-        text=text or result.summary, card=result.card, replace=result.replace, private=result.private
+        text=text or result.summary, card=result.card, replace=result.replace, private=result.private,
+        attachments=result.attachments,
     )
 
 
