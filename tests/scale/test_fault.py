@@ -142,9 +142,12 @@ async def test_replica_killed_midway_loses_and_duplicates_nothing(
             await chaos
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 60
-        while (len(watcher.results) < FLOWS or len(flows.mails(data_dir)) < FLOWS) and loop.time() < deadline:
-            await asyncio.sleep(0.3)
+        while loop.time() < deadline:
             watcher.poll()
+            if len(watcher.results) >= FLOWS and len(flows.mails(data_dir)) >= FLOWS:
+                if (await database_state(postgres_url))[2] == 0:
+                    break
+            await asyncio.sleep(0.3)
     finally:
         cluster.stop()
     states, subjects, unsent, transitions = await database_state(postgres_url)
