@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install browser ocr system-deps clean model
+.PHONY: run test install browser ocr helm system-deps clean model
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,10 @@ browser:
 ocr:
 	./scripts/install-ocr.sh
 
-system-deps: browser ocr
+helm:
+	@[ -x deploy/.bin/helm ] || ./deploy/get-helm.sh || echo "warning: no helm binary; the chart rendering tests will be skipped" >&2
+
+system-deps: browser ocr helm
 
 test: $(STAMP) system-deps
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/pytest -q
