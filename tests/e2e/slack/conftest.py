@@ -70,7 +70,8 @@ class Bot:
 
 
 async def start_bot(tmp_path: Path, fake: FakeSlack, *, smtp_port: int | None = None,
-                    extra: dict[str, str] | None = None, database_url: str | None = None) -> tuple[Bot, Any]:
+                    extra: dict[str, str] | None = None, database_url: str | None = None,
+                    nlu: Any = None) -> tuple[Bot, Any]:
     env = {
         "FLOWDESK_DATA_DIR": str(tmp_path / "data"),
         "FLOWDESK_SLACK_SIGNING_SECRET": SECRET,
@@ -84,7 +85,7 @@ async def start_bot(tmp_path: Path, fake: FakeSlack, *, smtp_port: int | None = 
     settings = load_settings(environ=env)
     registry = ConnectorRegistry.load(settings.model_dump(),
                                       classes={"approvals": ApprovalsConnector, "email": EmailConnector})
-    nlu = ScriptedNLU()
+    nlu = ScriptedNLU() if nlu is None else nlu
     runtime = Runtime(settings=settings, nlu=nlu, registry=registry)
     runtime.worker.poll_interval = 0.2
     runner = web.AppRunner(build_app(runtime), access_log=None)

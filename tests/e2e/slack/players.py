@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,8 @@ from urllib.parse import parse_qsl, urlencode
 
 import aiohttp
 
-FIXTURES = Path("/work/shared/fixtures")
+FIXTURES = Path(os.environ.get("FLOWDESK_SHARED_DIR") or Path(__file__).resolve().parents[4] / "shared") / "fixtures"
+"""The shared payload samples: ``shared/`` beside the repository, or ``FLOWDESK_SHARED_DIR``."""
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TOKEN = "xoxb-test-token"
 _counter = itertools.count(1)
