@@ -102,8 +102,15 @@ def _register_workflow_commands() -> None:
     register(app)
 
 
+def _register_model_commands() -> None:
+    from bot.models_cli import register
+
+    register(app)
+
+
 _register_nlu_commands()
 _register_workflow_commands()
+_register_model_commands()
 
 
 def main() -> None:

@@ -54,6 +54,8 @@ class Dispatcher:
         self.outbox = SqlOutbox()
         self.on_commit = on_commit
         self.parse_observers: list[ParseObserver] = []
+        self.feedback: Any = None
+        """A ``bot.lifecycle.feedback.FeedbackRecorder``: keeps clarified messages as training data."""
 
     async def handle_message(self, message: Message, *, delivery_key: str = "") -> Reply | None:
         """The reply to one message; None when this delivery was already handled."""
@@ -127,9 +129,11 @@ class Dispatcher:
             return replies.out_of_scope()
         field = spec.args.model_fields.get(question.awaiting)
         value = slots.answer_value(question.awaiting, field.annotation if field else None, message)
-        return await self._advance(message, spec, {**question.args, question.awaiting: value}, delivery_key)
+        return await self._advance(message, spec, {**question.args, question.awaiting: value}, delivery_key,
+                                   answering=True)
 
-    async def _advance(self, message: Message, spec: ActionSpec, args: dict[str, Any], delivery_key: str) -> Reply | None:
+    async def _advance(self, message: Message, spec: ActionSpec, args: dict[str, Any], delivery_key: str,
+                       *, answering: bool = False) -> Reply | None:
         """Ask for what is missing, show a preview, or run the action."""
         key = message.address().conversation_key
         actor = Actor(platform=message.platform, workspace=message.workspace,
@@ -141,18 +145,24 @@ class Dispatcher:
                 if not await dedup.claim(session, delivery_key):
                     return None
                 await conversation.save(session, key, question, now=utcnow())
+                if self.feedback is not None and not answering:
+                    await self.feedback.asked(session, key=key, user=message.user, text=message.text,
+                                              intent=spec.name, args=args)
             return replies.ask(spec.ask.get(missing[0]) or f"What {missing[0].replace('_', ' ')} should I use?")
         try:
             model = spec.args.model_validate(args)
         except ValidationError as exc:
-            return await self._reask(message, spec, args, exc, actor, delivery_key)
+            return await self._reask(message, spec, args, exc, actor, delivery_key, answering=answering)
+        if self.feedback is not None and answering:
+            await self.feedback.completed(key=key, intent=spec.name,
+                                          args=model.model_dump(mode="json", exclude_none=True))
         if spec.confirm:
             return await self._preview(spec, model, actor=actor, message=message, delivery_key=delivery_key)
         return await self._execute(spec, model, actor=actor, origin=message.address(),
                                    delivery_key=delivery_key, message=message)
 
     async def _reask(self, message: Message, spec: ActionSpec, args: dict[str, Any], exc: ValidationError,
-                     actor: Actor, delivery_key: str) -> Reply | None:
+                     actor: Actor, delivery_key: str, *, answering: bool = False) -> Reply | None:
         error = exc.errors()[0]
         field = str(error["loc"][0]) if error["loc"] else ""
         if field not in spec.args.model_fields:
@@ -163,6 +173,9 @@ class Dispatcher:
             if not await dedup.claim(session, delivery_key):
                 return None
             await conversation.save(session, message.address().conversation_key, question, now=utcnow())
+            if self.feedback is not None and not answering:
+                await self.feedback.asked(session, key=message.address().conversation_key, user=message.user,
+                                          text=message.text, intent=spec.name, args=args)
         ask = spec.ask.get(field) or f"What {field.replace('_', ' ')} should I use?"
         return Reply(text=f"That {field.replace('_', ' ')} doesn't look right ({error['msg']}). {ask}")
 

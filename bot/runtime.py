@@ -31,8 +31,14 @@ class LazyNLU:
 
     def __init__(self, loader: Callable[[], NLUEngine]) -> None:
         self._loader = loader
-        self._task: asyncio.Task[NLUEngine] | None = None
+        self._task: asyncio.Future[NLUEngine] | None = None
         self.info: dict[str, Any] = {}
+
+    def swap(self, engine: NLUEngine) -> None:
+        """Serve ``engine`` from now on; parses already under way finish on the engine they had."""
+        future: asyncio.Future[NLUEngine] = asyncio.get_running_loop().create_future()
+        future.set_result(engine)
+        self._task, self.info = future, engine.info
 
     def start(self) -> None:
         if self._task is None:
@@ -44,9 +50,11 @@ class LazyNLU:
 
     async def engine(self) -> NLUEngine:
         self.start()
-        assert self._task is not None
-        engine = await self._task
-        self.info = engine.info
+        task = self._task
+        assert task is not None
+        engine = await task
+        if task is self._task:  # a swap meanwhile: its info stands
+            self.info = engine.info
         return engine
 
     async def parse(self, message: Message) -> Parse:
@@ -74,6 +82,11 @@ class Runtime:
         self.scale = _scale_out(settings)
         self.dispatcher = self.scale.dispatcher(**options) if self.scale else Dispatcher(**options)
         self._worker_task: asyncio.Task[None] | None = None
+        self.model_watcher = _model_watcher(self.database, settings, self.lazy_nlu)
+        from bot.lifecycle.feedback import FeedbackRecorder
+
+        self.dispatcher.feedback = FeedbackRecorder(
+            self.database, model_version=lambda: (getattr(self.nlu, "info", None) or {}).get("version"))
 
     def add_adapter(self, adapter: PlatformAdapter) -> None:
         self.adapters[adapter.platform] = adapter
@@ -93,11 +106,15 @@ class Runtime:
         self.worker.ticks = tuple(self._ticks())
         if self.lazy_nlu is not None and load_nlu_now:
             self.lazy_nlu.start()
+        if self.model_watcher is not None and load_nlu_now:
+            self.model_watcher.start()
         if run_worker and self.scale is None:  # with Redis, `flowdesk worker` delivers from the queue
             self._worker_task = asyncio.get_running_loop().create_task(self.worker.run())
 
     async def close(self) -> None:
         self.worker.stop()
+        if self.model_watcher is not None:
+            await self.model_watcher.stop()
         if self._worker_task is not None:
             await asyncio.wait_for(self._worker_task, timeout=10)
         if self.scale is not None:
@@ -127,6 +144,16 @@ class Runtime:
                 self.worker.wake()
 
         return [lambda now, c=connector: tick(c, now) for connector in self.registry.connectors]
+
+
+def _model_watcher(database: Database, settings: Settings, lazy: LazyNLU | None) -> Any:
+    """Follows promotions in the model registry (only when the runtime loads the real NLU)."""
+    if lazy is None:
+        return None
+    from bot.lifecycle.registry import ModelRegistry
+    from bot.lifecycle.watcher import ModelWatcher
+
+    return ModelWatcher(ModelRegistry(database, settings.data_dir), lazy)
 
 
 def _scale_out(settings: Settings) -> Any:

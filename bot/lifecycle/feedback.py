@@ -1,0 +1,126 @@
+"""Feedback from chat, kept as training data.
+
+When the bot had to ask for an argument (or ask again for one it could not use) and the
+user's answer completed the request, the first message with the intent that was finally
+run is a corrected example. Thumbs up/down on a reading are kept too: an approved reading
+is a confirmed example; a rejected one is kept for people to relabel, never exported as is.
+``export`` writes the examples in the dataset format of spec/actions.md.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.lifecycle.tables import nlu_feedback
+from bot.storage import Database
+
+CLARIFIED, UP, DOWN = "clarified", "up", "down"
+OPEN, DONE = "open", "done"
+EXPORTED_KINDS = (CLARIFIED, UP)
+
+
+class FeedbackRecorder:
+    """The dispatcher's hooks: a question asked, a request completed after a question, a rating."""
+
+    def __init__(self, database: Database, *, model_version: Any = None) -> None:
+        self.database = database
+        self.model_version = model_version
+        """A callable returning the serving model's version, recorded with each example."""
+
+    async def asked(self, session: AsyncSession, *, key: str, user: str, text: str, intent: str,
+                    args: dict[str, Any]) -> None:
+        """The bot asked for an argument of a freshly read message: remember that message."""
+        await session.execute(sa.delete(nlu_feedback).where(
+            nlu_feedback.c.conversation_key == key, nlu_feedback.c.state == OPEN))
+        await session.execute(nlu_feedback.insert().values(
+            kind=CLARIFIED, state=OPEN, conversation_key=key, user=user, text=text, intent=intent,
+            args=_jsonable(args), model_version=self._version(), created_at=datetime.now(UTC)))
+
+    async def completed(self, *, key: str, intent: str, args: dict[str, Any]) -> None:
+        """The answers completed the request: the remembered message becomes an example."""
+        async with self.database.transaction() as session:
+            await session.execute(sa.update(nlu_feedback).where(
+                nlu_feedback.c.conversation_key == key, nlu_feedback.c.state == OPEN,
+                nlu_feedback.c.intent == intent).values(state=DONE, args=_jsonable(args)))
+
+    async def rate(self, *, key: str, user: str, text: str, intent: str, args: dict[str, Any], up: bool) -> None:
+        """A thumbs up or down on the bot's reading of ``text``."""
+        async with self.database.transaction() as session:
+            await session.execute(nlu_feedback.insert().values(
+                kind=UP if up else DOWN, state=DONE, conversation_key=key, user=user, text=text,
+                intent=intent, args=_jsonable(args), model_version=self._version(),
+                created_at=datetime.now(UTC)))
+
+    def _version(self) -> str | None:
+        return self.model_version() if callable(self.model_version) else self.model_version
+
+
+async def examples(database: Database) -> list[dict[str, Any]]:
+    """Exportable examples, oldest first, one per distinct text (the latest reading wins)."""
+    async with database.sessions() as session:
+        rows = (await session.execute(
+            sa.select(nlu_feedback).where(nlu_feedback.c.state == DONE, nlu_feedback.c.kind.in_(EXPORTED_KINDS))
+            .order_by(nlu_feedback.c.id))).all()
+    by_text: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        example: dict[str, Any] = {"text": row.text, "intent": row.intent}
+        stated = stated_args(row.text, dict(row.args))
+        if stated:
+            example["args"] = stated
+        by_text.pop(row.text, None)
+        by_text[row.text] = example
+    return list(by_text.values())
+
+
+async def export(database: Database, out: Path) -> int:
+    """Write the examples as JSONL (spec/actions.md); returns how many."""
+    rows = await examples(database)
+    write_jsonl(rows, out)
+    return len(rows)
+
+
+def write_jsonl(rows: Iterable[dict[str, Any]], out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
+def stated_args(text: str, args: dict[str, Any]) -> dict[str, Any]:
+    """Only the arguments the text states (actions.md): an answer given later is not in the text."""
+    folded = _fold(text)
+    out: dict[str, Any] = {}
+    for key, value in args.items():
+        if isinstance(value, dict):
+            inner = stated_args(text, value)
+            if inner:
+                out[key] = inner
+        elif isinstance(value, list):
+            kept = [v for v in value if _fold(str(v)) in folded]
+            if kept and len(kept) == len(value):
+                out[key] = value
+        elif isinstance(value, bool) or value is None:
+            continue
+        elif _fold(_plain(value)) and _fold(_plain(value)) in folded:
+            out[key] = value
+    return out
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"\s+", " ", text.casefold()).strip()
+
+
+def _jsonable(args: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(args, default=str))
