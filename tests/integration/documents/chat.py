@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from bot.models import Action, ActionResult, Actor, Address, Attachment, Interaction, Reply
+from bot.models import Attachment, Interaction, Reply
 from bot.runtime import Runtime
-from connectors.base import ActionContext, Person
 from connectors.documents import RECEIVE
 from connectors.tables import records
 
@@ -37,27 +35,6 @@ async def click(runtime: Runtime, reply: Reply, label: str, *, user: str = "alex
     result = await runtime.dispatcher.handle_interaction(interaction(button.action_id, button.value, user=user))
     assert result is not None
     return result
-
-
-async def run_button(runtime: Runtime, reply: Reply, label: str, *, user: str = "alex") -> ActionResult:
-    """The connector's own result for a button (what an adapter gets before it renders the reply)."""
-    assert reply.card is not None, reply.text
-    button = next(b for b in reply.card.buttons if b.label == label)
-    spec = runtime.registry.spec(button.action_id)
-    assert spec is not None
-
-    async def resolve(value: str) -> Person:
-        return Person(user=value)
-
-    async def nested(action: Action, ctx: ActionContext) -> ActionResult:
-        raise AssertionError(f"unexpected nested action {action.type}")
-
-    async with runtime.database.transaction() as session:
-        ctx = ActionContext(actor=Actor(platform="console", workspace="local", user=user),
-                            origin=Address(platform="console", workspace="local", channel="console", thread="t1"),
-                            session=session, outbox=runtime.dispatcher.outbox, now=datetime.now(UTC),
-                            resolve_person=resolve, run=nested)
-        return await spec.handler(ctx, spec.args.model_validate_json(button.value))
 
 
 async def stored(runtime: Runtime, form: str) -> list[dict[str, Any]]:

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
-from bot import dispatch
 from bot.models import Attachment, Message
 from bot.runtime import Runtime
 from tests.integration.documents.chat import click, stored
 
-ROUTED = hasattr(dispatch, "DOCUMENTS")
-
-
-@pytest.mark.skipif(not ROUTED, reason="bot.dispatch does not yet hand a message's attachments to document.receive")
 async def test_a_message_with_a_file_gets_a_preview_and_the_report_as_a_file(runtime: Runtime) -> None:
     data = b"Name,Email\nAda Lovelace,ADA@example.com\nBob,bob@\n"
     message = Message(platform="console", workspace="local", channel="console", id="m1", user="alex", text="",

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from bot.models import Attachment
 from bot.runtime import Runtime
 from connectors.tables import records
-from tests.integration.documents.chat import click, count, import_id, run_button, share, stored
+from tests.integration.documents.chat import click, count, import_id, share, stored
 from tests.integration.documents.files import customers_workbook
 
 ROWS = int(os.environ.get("FLOWDESK_TEST_SHEET_ROWS", "1000"))
@@ -40,7 +40,7 @@ async def test_a_messy_workbook_gives_the_right_preview_records_and_report(runti
     assert f"Row {first_bad}: {expected.rejected[first_bad]}:" in reply.card.text
     assert [b.label for b in reply.card.buttons] == ["Enter", "Cancel", "Download rejected rows"]
 
-    report = await run_button(runtime, reply, "Download rejected rows")
+    report = await click(runtime, reply, "Download rejected rows")
     assert report.private and report.attachments
     file: Attachment = report.attachments[0]
     assert file.name == "new customers-rejected-rows.csv" and file.content is not None
