@@ -66,6 +66,9 @@ class Settings(BaseSettings):
 
     console_token: str | None = None
     forms_file: Path | None = None
+    cleaning_file: Path | None = None
+    documents_max_mb: float = Field(default=10, gt=0, le=100)
+    documents_max_rows: int = Field(default=5000, ge=1, le=100_000)
     workflows_dir: Path | None = None
 
     connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)

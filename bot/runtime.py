@@ -100,6 +100,8 @@ class Runtime:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         await self.database.upgrade()
         await self.registry.start()
+        if self.lazy_nlu is not None:
+            _lend_encoder(self.registry)
         for adapter in self.adapters.values():
             await adapter.start()
         self.worker.deliverers.update(self._deliverers())
@@ -163,3 +165,17 @@ def _scale_out(settings: Settings) -> Any:
     from bot.scale.mode import ScaleOut
 
     return ScaleOut(redis_url=settings.redis_url)
+
+
+def _lend_encoder(registry: ConnectorRegistry) -> None:
+    """Connectors that match words by meaning (document headers to form fields) use the NLU's encoder."""
+
+    def embed(texts: Any) -> Any:
+        from intents.encoder import Encoder
+
+        return Encoder.load().encode(list(texts))
+
+    for connector in registry.connectors:
+        lend = getattr(connector, "use_encoder", None)
+        if lend is not None:
+            lend(embed)
