@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import tempfile
@@ -31,7 +32,7 @@ from intents.evaluate import evaluate_report  # noqa: E402
 from intents.finetune import FinetuneArgs  # noqa: E402
 from intents.labels import OUT_OF_SCOPE  # noqa: E402
 
-DATA = Path("/work/shared/data/clinc150")
+DATA = Path(os.environ.get("FLOWDESK_SHARED_DIR") or ROOT.parent / "shared") / "data" / "clinc150"
 RESULTS = ROOT / "bench" / "results" / "clinc150.json"
 
 

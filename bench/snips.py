@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import tempfile
@@ -22,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-DATA = Path("/work/shared/data/snips/train.jsonl")
+DATA = Path(os.environ.get("FLOWDESK_SHARED_DIR") or ROOT.parent / "shared") / "data" / "snips" / "train.jsonl"
 HOLD_OUT = 0.05
 SEED = 0
 

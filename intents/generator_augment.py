@@ -13,6 +13,7 @@ import random
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+import os
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ from intents import spans
 from intents.generator_format import get_path
 from intents.generator_slots import DANGLING, Slot, active
 
-_SOURCES = (Path("/work/shared/data/clinc150/train.jsonl"), Path(__file__).parent / "corpus" / "builtin.jsonl")
+_SHARED = Path(os.environ.get("FLOWDESK_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared")
+_SOURCES = (_SHARED / "data" / "clinc150" / "train.jsonl", Path(__file__).parent / "corpus" / "builtin.jsonl")
 _OPENERS = ["hey", "hi", "please", "can you", "could you", "ok so", "hey there,", "quick one:", "pls", "yo", "hello,"]
 _CLOSERS = ["please", "thanks", "thx", "asap", "when you can", "thank you!", "cheers", "today please", "ty"]
 _BAD_START = frozenset("to of and or at by from is are was be as into than".split())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+import os
 from pathlib import Path
 
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
@@ -28,7 +29,8 @@ CONTROL = [EOS, INTENT, ARG, VAL, EOV, NONE, SAY, STATUS, SUMMARY, REPLY]
 SHIPPED = Path(__file__).parent / "tokenizer"
 """Where the shipped vocabulary lives (``tokenizer.json``)."""
 
-_DATA = Path("/work/shared/data")
+_DATA = Path(os.environ.get("FLOWDESK_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared") / "data"
+"""Broad text for the vocabulary: the shared datasets beside the repository, when present."""
 
 
 def train_tokenizer(texts: Iterable[str], *, vocab_size: int = 8192) -> Tokenizer:

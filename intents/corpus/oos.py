@@ -6,8 +6,8 @@
 from __future__ import annotations
 
 GENERAL: list[str] = [
-    "what's the weather in {CITY}", "will it rain in {CITY} tomorrow", "tell me a joke",
-    "who won the game last night", "what's the capital of Australia", "how tall is Mount Everest",
+    "what's the weather in {CITY}", "will it rain in {CITY} tomorrow", "tell me something funny",
+    "who won the game last night", "what's the capital of Australia", "how high is K2",
     "play some jazz", "set an alarm for 7am", "what time is it in {CITY}", "how are you today",
     "good morning!", "thanks!", "lol", "ok cool", "you're awesome", "what's your favorite movie",
     "recommend a good book", "how do I make pancakes", "translate hello into Spanish",

@@ -34,7 +34,7 @@ APPROVAL_REQUEST: list[str] = [
 ]
 APPROVAL_LIST: list[Template] = [
     (t, {"scope": "mine"}) for t in [
-        "what approvals are waiting on me?", "show my pending approvals", "anything for me to approve?",
+        "which approvals are sitting with me?", "show pending approvals for me to decide", "anything for me to approve?",
         "what do I need to sign off on", "list approvals waiting for me", "which requests need my approval",
         "do I have any approvals pending", "show what's in my approval queue", "pending approvals for me",
         "what's waiting for my sign-off", "approvals I need to review", "any requests waiting on my ok?",
@@ -137,7 +137,7 @@ FORM_QUERY: list[Template] = [
     ("list expenses in {category}", {"form": "expense"}),
     ("what did I spend on {category}?", {"form": "expense"}),
     ("find expenses for {desc}", {"form": "expense"}),
-    ("how many hours did I log on {project}", {"form": "timesheet"}),
+    ("how many hours have I logged on {project}", {"form": "timesheet"}),
     ("show timesheet entries for {project}", {"form": "timesheet"}),
     ("what did I log {date}", {"form": "timesheet"}),
     ("hours on {project} {date}?", {"form": "timesheet"}),
@@ -151,7 +151,7 @@ FORM_QUERY: list[Template] = [
     ("list all tickets", {"form": "ticket"}),
 ]
 HELP: list[str] = [
-    "help", "what can you do?", "how do I request an approval?", "how does this bot work",
+    "help please", "I need help", "what are you able to do?", "how do I request an approval?", "how does this bot work",
     "what commands are there", "how do I send an email with you", "can you send emails?",
     "what forms can I fill in", "how do I cancel a request?", "show me some examples",
     "what are you for", "how do I log hours", "how do I add a customer", "help me out here",

@@ -3,6 +3,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from intents.corpus.build import COUNTS, build, main
 from intents.data import load_examples
 from intents.evaluate import normalise
@@ -39,3 +41,18 @@ def test_shipped_corpus_is_what_the_builder_writes(tmp_path: Path) -> None:
     shipped = Path(__file__).parents[3] / "intents" / "corpus" / "builtin.jsonl"
     main(["--out", str(tmp_path / "c.jsonl")])
     assert (tmp_path / "c.jsonl").read_bytes() == shipped.read_bytes()
+
+
+def test_the_built_in_corpus_never_contains_a_measurement_sentence() -> None:
+    """dev_requests.jsonl is for measuring only: none of its sentences may be trained on."""
+    import json
+    import os
+
+    shared = Path(os.environ.get("FLOWDESK_SHARED_DIR") or Path(__file__).resolve().parents[4] / "shared")
+    dev = shared / "data" / "dev_requests.jsonl"
+    if not dev.is_file():
+        pytest.skip(f"{dev} is not here (it sits beside the repository in CI)")
+    measured = {json.loads(line)["text"].strip().lower() for line in dev.read_text().splitlines() if line.strip()}
+    corpus = Path(__file__).parents[3] / "intents" / "corpus" / "builtin.jsonl"
+    trained = {json.loads(line)["text"].strip().lower() for line in corpus.read_text().splitlines() if line.strip()}
+    assert not measured & trained
