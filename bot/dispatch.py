@@ -175,7 +175,7 @@ class Dispatcher:
             await conversation.save(session, message.address().conversation_key, question, now=utcnow())
             if self.feedback is not None and not answering:
                 await self.feedback.asked(session, key=message.address().conversation_key, user=message.user,
-                                          text=message.text, intent=spec.name, args=args)
+                                          text=message.text, intent=spec.name, args={**args, field: None})
         ask = spec.ask.get(field) or f"What {field.replace('_', ' ')} should I use?"
         return Reply(text=f"That {field.replace('_', ' ')} doesn't look right ({error['msg']}). {ask}")
 

@@ -10,7 +10,6 @@ is a confirmed example; a rejected one is kept for people to relabel, never expo
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,7 +36,7 @@ class FeedbackRecorder:
 
     async def asked(self, session: AsyncSession, *, key: str, user: str, text: str, intent: str,
                     args: dict[str, Any]) -> None:
-        """The bot asked for an argument of a freshly read message: remember that message."""
+        """The bot asked for an argument of a freshly read message: remember it and what was read."""
         await session.execute(sa.delete(nlu_feedback).where(
             nlu_feedback.c.conversation_key == key, nlu_feedback.c.state == OPEN))
         await session.execute(nlu_feedback.insert().values(
@@ -45,11 +44,20 @@ class FeedbackRecorder:
             args=_jsonable(args), model_version=self._version(), created_at=datetime.now(UTC)))
 
     async def completed(self, *, key: str, intent: str, args: dict[str, Any]) -> None:
-        """The answers completed the request: the remembered message becomes an example."""
+        """The answers completed the request: the remembered message becomes an example.
+
+        Its arguments are those the message itself carried (as the user finally corrected
+        them); arguments supplied only by later answers are not in its text (actions.md).
+        """
         async with self.database.transaction() as session:
-            await session.execute(sa.update(nlu_feedback).where(
+            row = (await session.execute(sa.select(nlu_feedback.c.id, nlu_feedback.c.args).where(
                 nlu_feedback.c.conversation_key == key, nlu_feedback.c.state == OPEN,
-                nlu_feedback.c.intent == intent).values(state=DONE, args=_jsonable(args)))
+                nlu_feedback.c.intent == intent))).first()
+            if row is None:
+                return
+            stated = {k: v for k, v in _jsonable(args).items() if k in row.args}
+            await session.execute(sa.update(nlu_feedback).where(nlu_feedback.c.id == row.id)
+                                  .values(state=DONE, args=stated))
 
     async def rate(self, *, key: str, user: str, text: str, intent: str, args: dict[str, Any], up: bool) -> None:
         """A thumbs up or down on the bot's reading of ``text``."""
@@ -72,9 +80,8 @@ async def examples(database: Database) -> list[dict[str, Any]]:
     by_text: dict[str, dict[str, Any]] = {}
     for row in rows:
         example: dict[str, Any] = {"text": row.text, "intent": row.intent}
-        stated = stated_args(row.text, dict(row.args))
-        if stated:
-            example["args"] = stated
+        if row.args:
+            example["args"] = dict(row.args)
         by_text.pop(row.text, None)
         by_text[row.text] = example
     return list(by_text.values())
@@ -90,36 +97,6 @@ async def export(database: Database, out: Path) -> int:
 def write_jsonl(rows: Iterable[dict[str, Any]], out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-
-
-def stated_args(text: str, args: dict[str, Any]) -> dict[str, Any]:
-    """Only the arguments the text states (actions.md): an answer given later is not in the text."""
-    folded = _fold(text)
-    out: dict[str, Any] = {}
-    for key, value in args.items():
-        if isinstance(value, dict):
-            inner = stated_args(text, value)
-            if inner:
-                out[key] = inner
-        elif isinstance(value, list):
-            kept = [v for v in value if _fold(str(v)) in folded]
-            if kept and len(kept) == len(value):
-                out[key] = value
-        elif isinstance(value, bool) or value is None:
-            continue
-        elif _fold(_plain(value)) and _fold(_plain(value)) in folded:
-            out[key] = value
-    return out
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _fold(text: str) -> str:
-    return re.sub(r"\s+", " ", text.casefold()).strip()
 
 
 def _jsonable(args: dict[str, Any]) -> dict[str, Any]:
