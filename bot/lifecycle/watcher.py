@@ -13,12 +13,17 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import structlog
+from prometheus_client import Gauge
 
 from bot.lifecycle.registry import ModelRegistry
 from bot.nlu import NLUEngine, load_nlu
 
 log = structlog.get_logger(__name__)
 POLL_SECONDS = 5.0
+MODEL_SERVING = Gauge("flowdesk_nlu_model_info", "The registered model version serving (1) in this process",
+                      ["version"])
+"""With ``flowdesk_nlu_confidence`` (per intent, its ``_count`` gives the out-of-scope rate), lets a
+dashboard put a drift next to the promotion that preceded it."""
 
 
 class Swappable(Protocol):
@@ -44,6 +49,8 @@ class ModelWatcher:
             return False
         engine = await asyncio.to_thread(self.loader, serving.path)
         self.target.swap(engine)
+        MODEL_SERVING.clear()
+        MODEL_SERVING.labels(version=serving.version).set(1)
         log.info("nlu.swapped", version=serving.version, previous=self.version)
         self.version = serving.version
         return True

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 
 from bot.lifecycle.feedback import export
 from bot.lifecycle.registry import ModelRegistry, PromotionRefused, eval_file_evaluator
@@ -73,6 +74,7 @@ async def test_models_are_versioned_promoted_swapped_guarded_and_rolled_back(dat
         assert await watcher.check()
         assert (await serving.parse(said("order me a latte", 1))).intent == "coffee.order"
         assert serving.info["version"] == v1.version
+        assert REGISTRY.get_sample_value("flowdesk_nlu_model_info", {"version": v1.version}) == 1
 
         # v2 is promoted (it is better on the team's evaluation file) while a request is in flight on v1.
         await registry.promote(v2.version, evaluator=evaluator)
@@ -92,6 +94,8 @@ async def test_models_are_versioned_promoted_swapped_guarded_and_rolled_back(dat
         finally:
             old._lock.release()  # type: ignore[attr-defined]
         assert (await in_flight).intent == "weather.get"
+        assert REGISTRY.get_sample_value("flowdesk_nlu_model_info", {"version": v2.version}) == 1
+        assert REGISTRY.get_sample_value("flowdesk_nlu_model_info", {"version": v1.version}) is None
 
         # Going back to v1 would lose the notes: refused unless forced.
         with pytest.raises(PromotionRefused, match="intent_accuracy"):
