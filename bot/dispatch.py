@@ -89,6 +89,8 @@ class Dispatcher:
         """The reply to a click; None when this delivery was already handled."""
         if interaction.action_id in (replies.CONFIRM, replies.CANCEL):
             return await self._confirm(interaction)
+        if self.feedback is not None and self.feedback.handles(interaction.action_id):
+            return await self.feedback.on_rating(interaction)  # type: ignore[no-any-return]
         spec = self.registry.spec(interaction.action_id)
         if spec is None:
             raise AdapterError(f"unknown action {interaction.action_id!r}", status=400)

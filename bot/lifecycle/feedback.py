@@ -19,9 +19,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.lifecycle.tables import nlu_feedback
+from bot.models import Button, Interaction, Parse, Reply
 from bot.storage import Database
 
 CLARIFIED, UP, DOWN = "clarified", "up", "down"
+RATE_UP, RATE_DOWN = "flowdesk.nlu.up", "flowdesk.nlu.down"
+MAX_VALUE = 1900
+"""Platforms cap a button's value (Slack: 2,000 characters); longer readings get no buttons."""
 OPEN, DONE = "open", "done"
 EXPORTED_KINDS = (CLARIFIED, UP)
 
@@ -67,8 +71,31 @@ class FeedbackRecorder:
                 intent=intent, args=_jsonable(args), model_version=self._version(),
                 created_at=datetime.now(UTC)))
 
+    def handles(self, action_id: str) -> bool:
+        return action_id in (RATE_UP, RATE_DOWN)
+
+    async def on_rating(self, interaction: Interaction) -> Reply:
+        """A click on a thumbs button (see ``rating_buttons``)."""
+        try:
+            reading = json.loads(interaction.value)
+            text, intent, args = str(reading["text"]), str(reading["intent"]), dict(reading.get("args") or {})
+        except (ValueError, KeyError, TypeError):
+            return Reply(text="I couldn't record that rating.", private=True)
+        up = interaction.action_id == RATE_UP
+        await self.rate(key=interaction.address().conversation_key, user=interaction.user, text=text,
+                        intent=intent, args=args, up=up)
+        return Reply(text="Thanks, noted." if up else "Thanks, I'll learn from that.", private=True)
+
     def _version(self) -> str | None:
         return self.model_version() if callable(self.model_version) else self.model_version
+
+
+def rating_buttons(text: str, parse: Parse) -> tuple[Button, ...]:
+    """Thumbs up/down buttons on the bot's reading of ``text``; none when it is too long to carry."""
+    value = json.dumps({"text": text, "intent": parse.intent, "args": dict(parse.args)}, ensure_ascii=False)
+    if len(value) > MAX_VALUE:
+        return ()
+    return (Button(label="👍", action_id=RATE_UP, value=value), Button(label="👎", action_id=RATE_DOWN, value=value))
 
 
 async def examples(database: Database) -> list[dict[str, Any]]:

@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.lifecycle.feedback import FeedbackRecorder, examples
-from bot.models import Message
+from bot.lifecycle.feedback import FeedbackRecorder, examples, rating_buttons
+from bot.models import Interaction, Message, Parse
 from connectors.base import ConnectorConfig
 from tests.fakes.connectors import NotebookConnector
 from tests.fakes.nlu import ScriptedNLU
@@ -62,3 +62,20 @@ async def test_thumbs_up_is_exported_and_thumbs_down_is_not(data_dir: Path) -> N
         await recorder.rate(key="k", user="u", text="what's up", intent="coffee.order", args={}, up=False)
         assert await examples(rt.database) == [
             {"text": "order 2 lattes", "intent": "coffee.order", "args": {"quantity": 2}}]
+
+
+async def test_thumbs_buttons_record_the_reading_they_carry(data_dir: Path) -> None:
+    async with started_runtime(data_dir, connectors=[]) as rt:
+        reading = Parse(intent="coffee.order", confidence=0.9, args={"drink": "latte"})
+        up, down = rating_buttons("order me a latte", reading)
+        reply = await rt.dispatcher.handle_interaction(Interaction(
+            platform="console", channel="c", thread="t1", user="alex", action_id=up.action_id, value=up.value,
+            delivery_id="d1"))
+        assert reply is not None and reply.private and "Thanks" in reply.text
+        await rt.dispatcher.handle_interaction(Interaction(
+            platform="console", channel="c", thread="t1", user="alex", action_id=down.action_id,
+            value=rating_buttons("what's up", Parse(intent="coffee.order", confidence=0.5))[1].value,
+            delivery_id="d2"))
+        assert await examples(rt.database) == [
+            {"text": "order me a latte", "intent": "coffee.order", "args": {"drink": "latte"}}]
+    assert rating_buttons("x" * 3000, reading) == ()
