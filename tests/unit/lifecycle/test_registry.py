@@ -106,3 +106,18 @@ def test_cli_register_list_promote_rollback(tmp_path: Path, monkeypatch: pytest.
     assert result.exit_code == 0 and "20261101000000 serves now" in result.output
     result = runner.invoke(app, ["models", "promote", "nope"])
     assert result.exit_code == 2 and "no registered version nope" in result.output
+
+
+async def test_registry_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    database = Database(url=postgres_url)
+    await database.upgrade()
+    try:
+        registry = ModelRegistry(database, tmp_path / "data")
+        for v in ("v1", "v2"):
+            await registry.register(fake_model(tmp_path, v))
+            await registry.promote(v)
+        assert await registry.rollback() == "v1"
+        assert [(v.version, v.parent) for v in await registry.versions()] == [("v1", None), ("v2", "v1")]
+        assert (await registry.history())[0]["forced"] is False
+    finally:
+        await database.close()
