@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -10,10 +11,12 @@ from typing import Any
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: Any) -> str:
+def safe_cell(value: Any) -> str:
     """Text that a spreadsheet shows as text: a leading formula character is quoted away."""
     if value is None:
         return ""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
     text = str(value)
     if text.startswith(_FORMULA) and not _is_number(text):
         return "'" + text
@@ -35,5 +38,5 @@ def to_csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
     header = ["id", *columns, "created_by", "created_at"]
     writer.writerow(header)
     for row in rows:
-        writer.writerow([_cell(row.get(name)) for name in header])
+        writer.writerow([safe_cell(row.get(name)) for name in header])
     return out.getvalue()

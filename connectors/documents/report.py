@@ -7,35 +7,12 @@ would run as a formula are quoted so that opening the report is safe.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from collections.abc import Sequence
 from typing import Any
 
+from connectors.data_entry.csv_export import safe_cell
 from connectors.documents.plan import Rejected
-
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> str:
-    """Text a spreadsheet shows as text (a leading formula character is quoted away)."""
-    if value is None:
-        return ""
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    text = str(value)
-    if text.startswith(_FORMULA) and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
 
 def rejected_csv(headers: Sequence[str], rejected: Sequence[Rejected]) -> str:
     """``row``, ``problems`` (``column: reason; ...``), then the original columns."""
