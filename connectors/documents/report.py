@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from typing import Any
 
 from connectors.data_entry.csv_export import safe_cell
 from connectors.documents.plan import Rejected
