@@ -106,7 +106,7 @@ async def test_concurrent_clicks_give_one_decision(teams: TeamsChannel, nlu: Any
     assert [status for status, _ in answers] == [200, 200, 200]
     kinds = sorted(body["type"] for _, body in answers)
     assert kinds.count("application/vnd.microsoft.card.adaptive") == 1
-    calls = await teams.bf.wait_for(lambda c: results(c))
+    await teams.bf.wait_for(lambda c: results(c))
     await asyncio.sleep(0.5)
     assert len(results(teams.bf.recorded())) == 1
     assert len(teams.bf.recorded("PUT")) == 1

@@ -6,6 +6,7 @@ import json
 import struct
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ from tests.e2e.teams.conftest import fixture
 APP_ID = "7d4b0b59-0b6e-4cdb-8b9b-2f0b9f6c1a11"
 
 
-def activity(name: str) -> Activity:
+def activity(name: str) -> Any:
     return convert.activity_from(fixture(name))
 
 

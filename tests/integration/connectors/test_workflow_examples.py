@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from bot.dispatch import Dispatcher
-from bot.models import Interaction, Message, Parse, Reply
+from bot.models import Interaction, Message, Reply
 from bot.storage.database import Database
 from bot.storage.tables import outbox
 from bot.worker import OutboxWorker
