@@ -8,7 +8,10 @@ from typing import Any
 
 import aiohttp
 
-from connectors.base import Connector, ConnectorConfig
+from pydantic import BaseModel
+
+from bot.models import ActionResult, Attachment
+from connectors.base import ActionContext, Connector, ConnectorConfig, action
 from tests.e2e.teams.conftest import serve
 from tests.fakes.botframework import FakeBotFramework, SigningKey
 from tests.fakes.nlu import ScriptedNLU
@@ -20,11 +23,25 @@ class _Limits:
     max_bytes = 1024
 
 
+class _Files(BaseModel):
+    attachments: list[Attachment]
+    text: str = ""
+
+
 class FileReader(Connector):
-    """Stands for a connector that reads files (the documents connector): it only declares the size limit."""
+    """Stands for the documents connector: declares the size limit and receives a message's files."""
 
     name = "file_reader"
     limits = _Limits()
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.received: list[_Files] = []
+
+    @action("document.receive", args=_Files, internal=True)
+    async def receive(self, ctx: ActionContext, args: _Files) -> ActionResult:
+        self.received.append(args)
+        return ActionResult(action="document.receive", summary=f"Got {len(args.attachments)} file(s).")
 
 
 def sent_file(teams: Any, bf: FakeBotFramework, name: str) -> dict[str, Any]:
@@ -48,11 +65,15 @@ async def _trusting(teams: Any, bf: FakeBotFramework) -> None:
 async def test_file_bytes_reach_the_pipeline(bf: FakeBotFramework, signing_key: SigningKey, data_dir: Path) -> None:
     nlu = ScriptedNLU()
     bf.files["customers.csv"] = CSV
-    async with serve(bf, signing_key, data_dir, nlu, extra=(FileReader(config=ConnectorConfig()),)) as teams:
+    reader = FileReader(config=ConnectorConfig())
+    async with serve(bf, signing_key, data_dir, nlu, extra=(reader,)) as teams:
         await _trusting(teams, bf)
         assert (await teams.post(sent_file(teams, bf, "customers.csv")))[0] == 201
-        await bf.wait_for(lambda c: len(c) == 1)
-    (file,) = nlu.seen[0].attachments
+        calls = await bf.wait_for(lambda c: len(c) == 1)
+    assert "Got 1 file(s)." in calls[0].body["text"]
+    (received,) = reader.received
+    assert received.text == "import these customers"
+    (file,) = received.attachments
     assert (file.name, file.mime_type, file.content, file.size) == ("customers.csv", "text/csv", CSV, len(CSV))
 
 
