@@ -113,8 +113,7 @@ class Dispatcher:
             args = spec.args.model_validate({"attachments": list(message.attachments), "text": message.text})
         except ValidationError as exc:
             return Reply(text=f"I couldn't take those files: {exc.errors()[0]['msg']}.")
-        actor = Actor(platform=message.platform, workspace=message.workspace,
-                      user=message.user, name=message.user_name)
+        actor = _actor(message)
         return await self._execute(spec, args, actor=actor, origin=message.address(),
                                    delivery_key=delivery_key, message=message)
 
@@ -138,19 +137,13 @@ class Dispatcher:
                        *, answering: bool = False) -> Reply | None:
         """Ask for what is missing, show a preview, or run the action."""
         key = message.address().conversation_key
-        actor = Actor(platform=message.platform, workspace=message.workspace,
-                      user=message.user, name=message.user_name)
+        actor = _actor(message)
         missing = [n for n, f in spec.args.model_fields.items() if f.is_required() and args.get(n) in (None, "", [])]
         if missing:
-            question = conversation.OpenQuestion(intent=spec.name, args=args, awaiting=missing[0], actor=actor)
-            async with self.database.transaction() as session:
-                if not await dedup.claim(session, delivery_key):
-                    return None
-                await conversation.save(session, key, question, now=utcnow())
-                if self.feedback is not None and not answering:
-                    await self.feedback.asked(session, key=key, user=message.user, text=message.text,
-                                              intent=spec.name, args=args)
-            return replies.ask(spec.ask.get(missing[0]) or f"What {missing[0].replace('_', ' ')} should I use?")
+            if not await self._ask(message, spec, args, missing[0], actor, delivery_key,
+                                   learned=None if answering else args):
+                return None
+            return replies.ask(question_text(spec, missing[0]))
         try:
             model = spec.args.model_validate(args)
         except ValidationError as exc:
@@ -170,16 +163,28 @@ class Dispatcher:
         if field not in spec.args.model_fields:
             return Reply(text=f"I couldn't use that request: {error['msg']}.")
         args = {k: v for k, v in args.items() if k != field}
+        if not await self._ask(message, spec, args, field, actor, delivery_key,
+                               learned=None if answering else {**args, field: None}):
+            return None
+        return Reply(text=f"That {field.replace('_', ' ')} doesn't look right ({error['msg']}). "
+                          f"{question_text(spec, field)}")
+
+    async def _ask(self, message: Message, spec: ActionSpec, args: dict[str, Any], field: str, actor: Actor,
+                   delivery_key: str, *, learned: dict[str, Any] | None) -> bool:
+        """Remember that this thread waits for ``field``; False when the delivery was handled already.
+
+        ``learned``: the arguments the first message carried, kept as a training example.
+        """
+        key = message.address().conversation_key
         question = conversation.OpenQuestion(intent=spec.name, args=args, awaiting=field, actor=actor)
         async with self.database.transaction() as session:
             if not await dedup.claim(session, delivery_key):
-                return None
-            await conversation.save(session, message.address().conversation_key, question, now=utcnow())
-            if self.feedback is not None and not answering:
-                await self.feedback.asked(session, key=message.address().conversation_key, user=message.user,
-                                          text=message.text, intent=spec.name, args={**args, field: None})
-        ask = spec.ask.get(field) or f"What {field.replace('_', ' ')} should I use?"
-        return Reply(text=f"That {field.replace('_', ' ')} doesn't look right ({error['msg']}). {ask}")
+                return False
+            await conversation.save(session, key, question, now=utcnow())
+            if self.feedback is not None and learned is not None:
+                await self.feedback.asked(session, key=key, user=message.user, text=message.text,
+                                          intent=spec.name, args=learned)
+        return True
 
     async def _preview(self, spec: ActionSpec, model: BaseModel, *, actor: Actor, message: Message,
                        delivery_key: str) -> Reply | None:
@@ -295,8 +300,18 @@ def interaction_card(spec: ActionSpec, args: dict[str, Any]) -> Any:
     return spec.preview(model) if spec.preview else replies.default_preview(spec.name, args)
 
 
+def question_text(spec: ActionSpec, field: str) -> str:
+    """The connector's question for ``field``, or a plain one."""
+    return spec.ask.get(field) or f"What {field.replace('_', ' ')} should I use?"
+
+
 def parse_reply(text: str | None) -> Reply | None:
     return Reply(text=text) if text else None
+
+
+def _actor(message: Message) -> Actor:
+    """Who sent the message, as the platform identified them."""
+    return Actor(platform=message.platform, workspace=message.workspace, user=message.user, name=message.user_name)
 
 
 def _who(interaction: Interaction) -> str:
