@@ -244,7 +244,7 @@ class Dispatcher:
                 ctx = self._context(session, actor=actor, origin=origin, mentions=mentions,
                                     interaction=interaction, key=delivery_key)
                 result = await spec.handler(ctx, args)
-                await self._enqueue_notices(session, result)
+                await self.outbox.enqueue_notices(session, result.notices)
         except ActionRejected as exc:
             ACTIONS.labels(action=spec.name, outcome="rejected").inc()
             return Reply(text=exc.message, private=exc.private)
@@ -276,12 +276,8 @@ class Dispatcher:
         except ValidationError as exc:
             raise ActionRejected(f"{action.type}: {exc.errors()[0]['msg']}") from None
         result = await spec.handler(ctx, model)
-        await self._enqueue_notices(ctx.session, result)
+        await self.outbox.enqueue_notices(ctx.session, result.notices)
         return result
-
-    async def _enqueue_notices(self, session: AsyncSession, result: ActionResult) -> None:
-        for item in result.notices:
-            await self.outbox.enqueue(session, kind="notice", key=item.key, payload=item.model_dump(mode="json"))
 
     async def _say(self, intent: str, args: BaseModel, result: ActionResult) -> str | None:
         try:

@@ -7,7 +7,7 @@ resend is recognisable and an enqueue is idempotent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.models import Notice
 from bot.storage.tables import outbox
 
 
@@ -44,3 +45,8 @@ class SqlOutbox:
         except IntegrityError:
             return False
         return True
+
+    async def enqueue_notices(self, session: AsyncSession, notices: Iterable[Notice]) -> None:
+        """Record messages for the platforms (kind ``notice``), each under its own key."""
+        for notice in notices:
+            await self.enqueue(session, kind="notice", key=notice.key, payload=notice.model_dump(mode="json"))

@@ -12,6 +12,7 @@ from typing import Any
 
 import structlog
 
+from bot import dedup
 from bot.adapters.base import PlatformAdapter
 from bot.config import Settings
 from bot.directory import PeopleDirectory
@@ -140,12 +141,15 @@ class Runtime:
         async def tick(connector: Any, now: Any) -> None:
             async with self.database.transaction() as session:
                 notices = await connector.tick(session, now=now, outbox=outbox)
-                for item in notices:
-                    await outbox.enqueue(session, kind="notice", key=item.key, payload=item.model_dump(mode="json"))
+                await outbox.enqueue_notices(session, notices)
             if notices:
                 self.worker.wake()
 
-        return [lambda now, c=connector: tick(c, now) for connector in self.registry.connectors]
+        async def forget_old_deliveries(now: Any) -> None:
+            async with self.database.transaction() as session:
+                await dedup.prune(session, now=now)
+
+        return [forget_old_deliveries, *(lambda now, c=connector: tick(c, now) for connector in self.registry.connectors)]
 
 
 def _model_watcher(database: Database, settings: Settings, lazy: LazyNLU | None) -> Any:

@@ -66,6 +66,16 @@ async def test_dedup_claims_a_key_once_even_concurrently(database: Database) -> 
     assert [r for r in results if r is True] == [True]
 
 
+async def test_old_delivery_keys_are_forgotten_after_the_retry_window(database: Database) -> None:
+    async with database.transaction() as session:
+        assert await dedup.claim(session, "Ev-old")
+    later = utcnow() + dedup.KEEP_FOR + timedelta(minutes=1)
+    async with database.transaction() as session:
+        assert await dedup.prune(session, now=later) == 1
+    async with database.transaction() as session:
+        assert await dedup.claim(session, "Ev-old")
+
+
 async def test_conversation_state_round_trips_and_expires(database: Database) -> None:
     actor = Actor(platform="slack", workspace="T1", user="U1")
     question = conversation.OpenQuestion(intent="approval.request", args={"subject": "laptop"}, awaiting="approver", actor=actor)

@@ -144,8 +144,7 @@ class SlackWork:
             log.warning("slack.reply_queued", key=key, error=str(exc))
             notice = Notice(to=to, reply=reply, key=f"{key}:reply")
             async with self.runtime.database.transaction() as session:
-                await SqlOutbox().enqueue(session, kind="notice", key=notice.key,
-                                          payload=notice.model_dump(mode="json"))
+                await SqlOutbox().enqueue_notices(session, [notice])
             self.runtime.worker.wake()
 
     async def _open_thread(self, body: dict[str, Any]) -> str | None:

@@ -95,7 +95,7 @@ class FlowdeskTeamsBot(ActivityHandler):  # type: ignore[misc]  # untyped SDK
         """Hand a reply Teams refused for now to the outbox, which retries it with backoff."""
         notice = Notice(to=to, reply=reply, key=key)
         async with self.dispatcher.database.transaction() as session:
-            await self.dispatcher.outbox.enqueue(session, kind="notice", key=key, payload=notice.model_dump(mode="json"))
+            await self.dispatcher.outbox.enqueue_notices(session, [notice])
         self.dispatcher.on_commit()
 
     async def on_members_added_activity(self, members_added: list[Any], turn_context: TurnContext) -> None:
