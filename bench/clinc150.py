@@ -1,13 +1,14 @@
 """CLINC150 benchmark of the intent classifier: accuracy, out-of-scope detection, latency.
 
-    .venv/bin/python bench/clinc150.py [--epochs 2] [--frozen-layers 3] [--baseline]
+    .venv/bin/python bench/clinc150.py [--epochs 2] [--frozen-layers 3] [--baseline] [--torch] [--int8]
 
 Protocol: ``intents.train.train`` learns from train.jsonl (150 intents + 100 out-of-scope
 examples); it holds out a stratified 10% of train.jsonl (at most 1,000 examples), on which it fits the temperature and
 picks the out-of-scope threshold. val.jsonl (3,000 in-scope + 100 out-of-scope) is used only
 for the figures below, as a test set (the official test split is not on disk). A second row
 shows, for reference only, the same model with the threshold that would be best on val.
-Prints a table and saves bench/results/clinc150.json.
+The encoder serves through ONNX Runtime when it is installed (``--torch`` adds a row for the
+same model served by torch). Prints a table and saves bench/results/clinc150.json.
 """
 
 from __future__ import annotations
@@ -26,11 +27,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from intents.calibrate import expected_calibration_error  # noqa: E402
-from intents.data import load_examples  # noqa: E402
-from intents.evaluate import evaluate_report  # noqa: E402
-from intents.finetune import FinetuneArgs  # noqa: E402
-from intents.labels import OUT_OF_SCOPE  # noqa: E402
+from intents.calibrate import expected_calibration_error
+from intents.data import load_examples
+from intents.evaluate import evaluate_report
+from intents.finetune import FinetuneArgs
+from intents.labels import OUT_OF_SCOPE
 
 DATA = Path(os.environ.get("FLOWDESK_SHARED_DIR") or ROOT.parent / "shared") / "data" / "clinc150"
 RESULTS = ROOT / "bench" / "results" / "clinc150.json"
@@ -46,6 +47,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="keep the trained model in this directory")
     parser.add_argument("--reuse", type=Path, default=None, help="measure this trained model instead of training")
     parser.add_argument("--int8", action="store_true", help="also measure the model with an int8 encoder")
+    parser.add_argument("--torch", action="store_true",
+                        help="also measure the same model with its encoder served by torch, not onnxruntime")
     opts = parser.parse_args()
     val = load_examples(opts.data / "val.jsonl")
     results: dict[str, object] = {"machine": f"{platform.machine()}, {_cpus()} CPUs",
@@ -57,6 +60,12 @@ def main() -> None:
         results["finetuned"] = measure(opts.reuse, val, _previous_train_seconds(opts.out))
     else:
         results["finetuned"] = finetuned(opts.data, val, options, opts.keep)
+    if opts.torch:
+        model_dir = opts.reuse or opts.keep
+        if model_dir is None:
+            raise SystemExit("--torch needs --keep DIR or --reuse DIR")
+        results["finetuned_torch"] = measure(model_dir, val, None, runtime="torch")
+        results["onnx_vs_torch"] = agreement(model_dir, val)
     if opts.int8:
         with tempfile.TemporaryDirectory() as tmp:
             model_dir = opts.reuse or opts.keep
@@ -77,13 +86,19 @@ def finetuned(data: Path, val: list, options: FinetuneArgs, keep: Path | None) -
         return measure(model_dir, val, time.monotonic() - started)
 
 
-def measure(model_dir: Path, val: list, train_s: float | None) -> dict[str, object]:
-    """Everything the table shows, for one trained model directory."""
+def measure(model_dir: Path, val: list, train_s: float | None, runtime: str = "auto") -> dict[str, object]:
+    """Everything the table shows, for one trained model directory (``runtime``: see ``Encoder.load``)."""
+    from intents.classifier import IntentClassifier
     from intents.pipeline import NLU
 
     manifest = json.loads((model_dir / "model.json").read_text())
-    nlu = NLU.load(model_dir)
+    if runtime == "auto":
+        nlu = NLU.load(model_dir)
+    else:  # the same model beside the cached one, its encoder served another way
+        nlu = NLU(classifier=IntentClassifier.from_pretrained(model_dir, runtime=runtime), model_dir=model_dir)
+    load_before = os.getloadavg()[0]
     report = evaluate_report(nlu, val)
+    load_after = os.getloadavg()[0]
     clf = nlu.classifier
     emb = clf.encoder.encode([e.text for e in val])
     sims, probs = emb @ clf.vectors.T, clf.probabilities(emb)
@@ -95,10 +110,40 @@ def measure(model_dir: Path, val: list, train_s: float | None) -> dict[str, obje
     row.update({"train_seconds": None if train_s is None else round(train_s, 1),
                 "messages_per_s_batched": round(per_s, 1), "threshold": clf.threshold,
                 "temperature": clf.temperature, "int8": manifest["encoder"].get("int8", False),
+                "encoder_runtime": "torch" if clf.encoder.runtime is None else "onnxruntime",
+                "load_average_1min": [round(load_before, 2), round(load_after, 2)],
                 "training": manifest["training"], "held_out": manifest["metrics"],
                 "val_best_threshold": _best_on_val(val, probs, sims.max(1), clf.labels),
                 "worst_confusions": report.confusions[:10]})
     return row
+
+
+def agreement(model_dir: Path, val: list) -> dict[str, object]:
+    """How far the onnxruntime encoder's decisions and scores are from torch's on val, and the
+    latency of both taken in turns, message by message, so that both see the same machine load."""
+    from intents.classifier import IntentClassifier
+    from intents.evaluate import to_message
+    from intents.pipeline import NLU
+
+    texts = [e.text for e in val]
+    served, ref = (IntentClassifier.from_pretrained(model_dir, runtime=r) for r in ("auto", "torch"))
+    a, b = served.predict(texts), ref.predict(texts)
+    ea, eb = served.encoder.encode(texts), ref.encoder.encode(texts)
+    nlus = {"onnxruntime": NLU(classifier=served), "torch": NLU(classifier=ref)}
+    ms: dict[str, list[float]] = {name: [] for name in nlus}
+    load_before = os.getloadavg()[0]
+    for n, example in enumerate(val):
+        for name, nlu in nlus.items():
+            started = time.perf_counter()
+            nlu.parse_many([to_message(example, n)])
+            ms[name].append((time.perf_counter() - started) * 1000)
+    return {"changed_decisions": sum(x.intent != y.intent for x, y in zip(a, b, strict=True)),
+            "max_abs_embedding_diff": float(np.abs(ea - eb).max()),
+            "max_abs_confidence_diff": max(abs(x.confidence - y.confidence) for x, y in zip(a, b, strict=True)),
+            "latency_ms_in_turns": {name: {"p50": round(float(np.percentile(v, 50)), 2),
+                                           "p95": round(float(np.percentile(v, 95)), 2)}
+                                    for name, v in ms.items()},
+            "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
 
 
 def int8_variant(data: Path, val: list, model_dir: Path, work: Path) -> dict[str, object]:
@@ -213,24 +258,26 @@ def _table(results: dict[str, object]) -> None:
     from rich.table import Table
 
     table = Table(title=f"CLINC150 val (3,000 in-scope + 100 out-of-scope), {results['machine']}")
-    cols = ["in-scope acc", "OOS recall", "OOS precision", "acc w/o rejection", "ECE",
+    cols = ["runtime", "in-scope acc", "OOS recall", "OOS precision", "acc w/o rejection", "ECE",
             "p50 ms", "p95 ms", "msg/s batched", "train s", "val-best thr: acc / recall"]
     table.add_column("method")
     for c in cols:
         table.add_column(c, justify="right")
     names = {"frozen_lr": "frozen MiniLM + LR", "finetuned": "fine-tuned MiniLM + cosine head",
-             "finetuned_int8": "same, int8 encoder"}
+             "finetuned_torch": "same model", "finetuned_int8": "same, int8 encoder"}
     for key, name in names.items():
         r = results.get(key)
         if not isinstance(r, dict):
             continue
         best = r["val_best_threshold"]
-        vals = [r.get("intent_accuracy"), r.get("oos_recall"), r.get("oos_precision"),
+        vals = [r.get("encoder_runtime"), r.get("intent_accuracy"), r.get("oos_recall"), r.get("oos_precision"),
                 r.get("in_scope_accuracy_no_rejection"), r.get("val_ece_in_scope"),
                 r.get("latency_ms_p50"), r.get("latency_ms_p95"), r.get("messages_per_s_batched"),
                 r.get("train_seconds"), f"{best['intent_accuracy']} / {best['oos_recall']}"]
         table.add_row(name, *("-" if v is None else str(v) for v in vals))
-    Console().print(table)
+    Console(width=220).print(table)
+    if isinstance(results.get("onnx_vs_torch"), dict):
+        print("onnxruntime vs torch on val:", results["onnx_vs_torch"])
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--minutes", type=float, default=15.0, help="time bound of generator training")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--tagger-minutes", type=float, default=10.0, help="time bound of span tagger training")
+    parser.add_argument("--no-tagger", action="store_true", help="measure the generator without a span tagger")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "snips.json")
     parser.add_argument("--model", type=Path, default=None,
                         help="model directory to reuse: a part already trained there is not trained again")
@@ -45,8 +47,9 @@ def main() -> None:
 
     from intents.data import load_examples, split_examples
     from intents.evaluate import evaluate_report
-    from intents.generator_train import train_generator
+    from intents.generator_train import choice_paths, train_generator
     from intents.pipeline import NLU
+    from intents.tagger_train import TaggerArgs, train_tagger
     from intents.train import train
 
     torch.set_num_threads(opts.threads)
@@ -65,15 +68,25 @@ def main() -> None:
             t0 = time.monotonic()
             train_generator(fit, model / "generator", progress=progress, max_minutes=opts.minutes)
             timings["generator_s"] = round(time.monotonic() - t0, 1)
+        if not opts.no_tagger and not (model / "tagger" / "tagger.json").exists():
+            t0 = time.monotonic()
+            task = progress.add_task("span tagger", total=None)
+            train_tagger(fit, model / "tagger", skip_paths=choice_paths(fit),
+                         args=TaggerArgs(max_minutes=opts.tagger_minutes),
+                         progress=lambda step, total, loss: progress.update(task, completed=step, total=total))
+            timings["tagger_s"] = round(time.monotonic() - t0, 1)
     facts = json.loads((model / "generator" / "generator.json").read_text())
     facts.pop("user_intents", None)
+    if opts.no_tagger and (model / "tagger").exists():
+        sys.exit("--no-tagger: the model directory has a tagger; give another --model")
     nlu = NLU.load(model)
     report = evaluate_report(nlu, held)
     gold_intents = _slots_with_gold_intents(nlu, held)
     result = {
         "data": str(opts.data), "split": f"stratified {HOLD_OUT:.0%} of train held out, seed {SEED}",
         "train_examples": len(fit), "held_out_examples": len(held), **report.metrics,
-        "slot_f1_given_gold_intent": gold_intents, "generator": facts, "timings": timings,
+        "slot_f1_given_gold_intent": gold_intents, "generator": facts,
+        "tagger": nlu.tagger.meta.get("training") if nlu.tagger is not None else None, "timings": timings,
         "machine": f"{platform.machine()}, torch threads {opts.threads}",
     }
     opts.out.parent.mkdir(parents=True, exist_ok=True)
@@ -92,10 +105,9 @@ def _slots_with_gold_intents(nlu: object, held: list) -> float | None:
     from bot.models import Parse
     from intents.evaluate import score
 
-    gen = getattr(nlu, "generator", None)
-    if gen is None:
+    if getattr(nlu, "generator", None) is None:
         return None
-    args = gen.act_many([e.text for e in held], [e.intent for e in held])
+    args = nlu.fill([e.text for e in held], [e.intent for e in held])  # type: ignore[attr-defined]
     parses = [Parse(intent=e.intent, confidence=1.0, args=a) for e, a in zip(held, args, strict=True)]
     return score(held, parses, []).metrics["slot_f1"]
 

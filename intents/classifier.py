@@ -17,7 +17,7 @@ import numpy as np
 
 from bot.errors import NLUError
 from intents.calibrate import softmax
-from intents.encoder import Encoder
+from intents.encoder import Encoder, Runtime
 from intents.labels import OUT_OF_SCOPE
 
 MANIFEST = "model.json"
@@ -54,7 +54,8 @@ class IntentClassifier:
         self.threshold = float(manifest["threshold"]["value"])
 
     @classmethod
-    def from_pretrained(cls, path: str | Path) -> IntentClassifier:
+    def from_pretrained(cls, path: str | Path, *, runtime: Runtime = "auto") -> IntentClassifier:
+        """The model in ``path``; ``runtime="torch"`` serves the encoder without onnxruntime."""
         p = Path(path)
         try:
             manifest = json.loads((p / MANIFEST).read_text(encoding="utf-8"))
@@ -64,7 +65,7 @@ class IntentClassifier:
             raise NLUError(f"cannot load the intent model from {p}: {exc}") from exc
         weights = p / ENCODER_WEIGHTS
         int8 = bool(manifest.get("encoder", {}).get("int8", False))
-        encoder = Encoder.load(weights=weights if weights.exists() else None, int8=int8)
+        encoder = Encoder.load(weights=weights if weights.exists() else None, int8=int8, runtime=runtime)
         return cls(encoder=encoder, vectors=vectors, manifest=manifest)
 
     def probabilities(self, embeddings: np.ndarray) -> np.ndarray:

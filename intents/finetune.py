@@ -40,6 +40,17 @@ class FinetuneArgs:
     seed: int = 0
 
 
+def budget_schedule(total: int, started: float, budget_s: float) -> Callable[[int], float]:
+    """Learning-rate factor: warm-up, then linear decay over the steps or over the time budget,
+    whichever runs out first (so a run cut short by a busy machine still ends at zero)."""
+
+    def factor(step: int) -> float:
+        done = max(step / total, (time.monotonic() - started) / budget_s)
+        return min(1.0, (step + 1) / 30) * max(0.0, 1 - done)
+
+    return factor
+
+
 def trainable_prefixes(encoder: Encoder, frozen_layers: int) -> list[str]:
     """Names (prefixes) of the encoder layers fine-tuning changes, i.e. what gets saved."""
     n = int(encoder.model.config.num_hidden_layers)
@@ -78,12 +89,7 @@ def finetune(
     total = max(args.min_steps, int(np.ceil(args.epochs * len(texts) / args.batch_size)))
     started, step, loss_avg = time.monotonic(), 0, 0.0
 
-    def schedule(s: int) -> float:
-        """Warm-up, then linear decay over steps or over the time budget, whichever runs out first."""
-        done = max(s / total, (time.monotonic() - started) / (args.max_minutes * 60))
-        return min(1.0, (s + 1) / 30) * max(0.0, 1 - done)
-
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, budget_schedule(total, started, args.max_minutes * 60))
     y = torch.tensor(list(labels))
     model.train()
     try:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,8 @@ class ReplyGenerator:
 
     @torch.inference_mode()
     def act_many(
-        self, texts: list[str], intents: list[str], schemas: Mapping[str, type[BaseModel]] | None = None
+        self, texts: list[str], intents: list[str], schemas: Mapping[str, type[BaseModel]] | None = None,
+        *, taggings: Sequence[Any] | None = None,
     ) -> list[dict[str, Any]]:
         """Arguments of each message's action: validated, normalised, maybe missing required ones.
 
@@ -87,12 +88,15 @@ class ReplyGenerator:
             texts: the messages.
             intents: the intent chosen for each message.
             schemas: argument models by intent (built-ins and trained user intents are known).
+            taggings: the span tagger's reading of each message (``intents.tagger``), used
+                as a prior over the spans the generator chooses from.
         """
         models = {**self.schemas, **(schemas or {})}
+        tags = list(taggings) if taggings is not None else [None] * len(texts)
         jobs = [
-            Job(text, intent, self.slots(models[intent]), pieces_of(self.enc.tok, text))
+            Job(text, intent, self.slots(models[intent]), pieces_of(self.enc.tok, text), tagging=tagging)
             if intent in models else None
-            for text, intent in zip(texts, intents, strict=True)
+            for text, intent, tagging in zip(texts, intents, tags, strict=True)
         ]
         live = [j for j in jobs if j is not None and j.slots]
         if live:

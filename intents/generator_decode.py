@@ -17,12 +17,15 @@ import torch
 from transformers import GPT2LMHeadModel
 
 from intents import generator_tokenizer as T
+from intents import spans
 from intents.generator_format import Encoder, Packed, collate
 from intents.generator_slots import Candidate, Slot, active, candidates
 from intents.generator_text import Piece
 
 MAX_STARTS = 3
 START_MARGIN = 4.0
+PRIOR_FLOOR = 1e-3
+"""Probability the tagger's prior gives a value it did not propose (so the generator may still pick it)."""
 
 
 @dataclass
@@ -38,6 +41,8 @@ class Job:
     choice_scores: dict[str, float] = field(default_factory=dict)
     cands: dict[str, list[Candidate]] = field(default_factory=dict)
     scored: dict[str, list[tuple[float, Candidate]]] = field(default_factory=dict)
+    tagging: Any = None
+    """The span tagger's reading (:class:`intents.tagger.Tagging`), when the model has a tagger."""
 
 
 def _log_probs(model: GPT2LMHeadModel, packs: list[Packed], wanted: list[list[int]], pad: int) -> list[torch.Tensor]:
@@ -92,12 +97,15 @@ def _plan_starts(job: Job, first: dict[str, torch.Tensor]) -> None:
         if job.none[path] > score:
             job.chosen.pop(path, None)
     for slot in active(job.slots, job.chosen):
-        if slot.kind == "choice" or math.exp(job.none[slot.path]) > 0.5:
+        if slot.kind == "choice" or (job.tagging is None and math.exp(job.none[slot.path]) > 0.5):
             continue
         cands = candidates(slot, job.text, job.pieces)
         if not cands:
             continue
-        starts = {c.start: float(first[slot.path][job.pieces[c.start].id]) for c in cands}
+        starts: dict[int, float] = {}
+        for c in cands:
+            score = float(first[slot.path][job.pieces[c.start].id]) + prior(job, slot, c)
+            starts[c.start] = max(starts.get(c.start, -math.inf), score)
         best = max(starts.values())
         keep = sorted((s for s, v in starts.items() if v >= best - START_MARGIN), key=lambda s: -starts[s])
         keep = set(keep[:MAX_STARTS])
@@ -131,6 +139,7 @@ def second_pass(model: GPT2LMHeadModel, enc: Encoder, jobs: list[Job]) -> None:
         for path, start, row in plan:
             ends = {c.end: c for c in job.cands[path] if c.start == start}
             first = float(lp[row, job.pieces[start].id])
+            slot = next(s for s in job.slots if s.path == path)
             best: tuple[float, Candidate] | None = None
             running = 0.0
             for k in range(start, max(ends)):
@@ -139,6 +148,11 @@ def second_pass(model: GPT2LMHeadModel, enc: Encoder, jobs: list[Job]) -> None:
                     continue
                 stop = float(lp[row + k + 1 - start, eov])
                 total = running + stop
+                if job.tagging is not None:  # the whole span's probability times the tagger's prior
+                    total += prior(job, slot, ends[k + 1])
+                    if best is None or total > best[0]:
+                        best = (total, ends[k + 1])
+                    continue
                 if best is None or total > best[0]:
                     best = (total, ends[k + 1])
                 nxt = job.pieces[k + 1].id if k + 1 < len(job.pieces) else None
@@ -146,7 +160,7 @@ def second_pass(model: GPT2LMHeadModel, enc: Encoder, jobs: list[Job]) -> None:
                     best = (total, ends[k + 1])
                     break
             if best is not None:
-                job.scored.setdefault(path, []).append((first, best[1]))
+                job.scored.setdefault(path, []).append((best[0] if job.tagging is not None else first, best[1]))
 
 
 def decide(job: Job) -> dict[str, Any]:
@@ -159,6 +173,8 @@ def decide(job: Job) -> dict[str, Any]:
     taken: list[tuple[int, int]] = []
     order = sorted(job.scored, key=lambda p: -max(s for s, _ in job.scored[p]))
     for path in order:
+        if job.tagging is not None and not stated(job, path):
+            continue
         for _, cand in sorted(job.scored[path], key=lambda x: -x[0]):
             if any(cand.start < b and a < cand.end for a, b in taken):
                 continue
@@ -166,3 +182,37 @@ def decide(job: Job) -> dict[str, Any]:
             taken.append((cand.start, cand.end))
             break
     return values
+
+
+def _chars(job: Job, cand: Candidate) -> tuple[int, int]:
+    return job.pieces[cand.start].start, job.pieces[cand.end - 1].end
+
+
+def prior(job: Job, slot: Slot, cand: Candidate) -> float:
+    """Log-probability the span tagger gives ``cand`` as the value of ``slot`` (0 without a tagger).
+
+    A free-text value is one of the tagger's spans; a typed value is scored by the words
+    where its entities begin (for a list of people, each one in or out of the list).
+    """
+    tagging = job.tagging
+    if tagging is None:
+        return 0.0
+    start, end = _chars(job, cand)
+    if slot.kind == "text":
+        p = next((p for a, b, p in tagging.spans(slot.path) if a == start and b == end), 0.0)
+        return math.log(max(p, PRIOR_FLOOR))
+    if slot.kind == "people":
+        total = 0.0
+        for e in spans.people(job.text):
+            p = min(max(tagging.begins(slot.path, e.start, e.end), PRIOR_FLOOR), 1 - PRIOR_FLOOR)
+            total += math.log(p) if start <= e.start and e.end <= end else math.log(1 - p)
+        return total
+    return math.log(max(tagging.begins(slot.path, start, end), PRIOR_FLOOR))
+
+
+def stated(job: Job, path: str) -> bool:
+    """Whether the message states ``path``: the generator's "no value" token and the tagger's
+    "no word begins it", taken as two independent opinions."""
+    p_none = min(max(math.exp(job.none[path]), PRIOR_FLOOR), 1 - PRIOR_FLOOR)
+    p_absent = min(max(job.tagging.absent(path), PRIOR_FLOOR), 1 - PRIOR_FLOOR)
+    return (1 - p_none) * (1 - p_absent) > p_none * p_absent

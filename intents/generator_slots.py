@@ -23,7 +23,7 @@ from intents.schemas import FORMS
 
 SlotKind = Literal["text", "person", "people", "number", "currency", "choice"]
 PERSON_NAMES = frozenset({"approver", "to", "cc", "bcc", "assignee", "email", "owner", "person"})
-MAX_SPAN_TOKENS = 16
+MAX_SPAN_TOKENS = 32
 DANGLING = frozenset(
     "a an the to of for with at on in by from and or but my your our their his her its this that "
     "is are was be as about into than".split()

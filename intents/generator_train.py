@@ -44,6 +44,12 @@ def signatures(examples: Sequence[Any]) -> dict[str, list[dict[str, Any]]]:
     return {intent: list(s.values())[:50] for intent, s in shapes.items()}
 
 
+def choice_paths(examples: Sequence[Any]) -> frozenset[str]:
+    """Argument paths whose value is one of fixed choices (``form``, ``scope``), not a span."""
+    schemas = {**BUILTIN_SCHEMAS, **schemas_for(signatures(examples))}
+    return frozenset(s.path for model in schemas.values() for s in compile_slots(model) if s.kind == "choice")
+
+
 def _blank(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _blank(v) for k, v in value.items()}

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from bot.models import Message, Parse
 from intents.classifier import IntentClassifier
+from intents.encoder import Encoder
 from intents.labels import OUT_OF_SCOPE
 
 SHIPPED = Path(__file__).with_name("model")
@@ -33,9 +34,21 @@ class ArgumentGenerator(Protocol):
         """Normalised, validated arguments for each (message, intent)."""
         ...
 
+    # A generator that accepts ``taggings=`` (one span-tagger reading per text) gets them
+    # when the model directory has a tagger.
+
     def say(self, *, intent: str, args: Mapping[str, Any], status: str, summary: str) -> str | None:
         """A reply to an action's result, or None when unsure."""
         ...
+
+
+def load_tagger(path: Path) -> Any:
+    """The span tagger in ``path`` when there is one (models trained before it had none)."""
+    from intents.tagger import CONFIG, SpanTagger
+
+    if not (path / CONFIG).exists():
+        return None
+    return SpanTagger.from_pretrained(path)
 
 
 def load_generator(path: Path) -> ArgumentGenerator | None:
@@ -60,10 +73,12 @@ class NLU:
 
     def __init__(
         self, *, classifier: IntentClassifier, generator: ArgumentGenerator | None = None,
-        model_dir: Path | None = None,
+        model_dir: Path | None = None, tagger: Any = None,
     ) -> None:
         self.classifier = classifier
         self.generator = generator
+        self.tagger = tagger
+        """``intents.tagger.SpanTagger`` proposing argument spans to the generator, or None."""
         self.model_dir = model_dir
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flowdesk-nlu")
         self._batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batcher] = (
@@ -79,9 +94,31 @@ class NLU:
             if path not in _LOADED:
                 _limit_threads()
                 classifier = IntentClassifier.from_pretrained(path)
-                _LOADED[path] = cls(classifier=classifier, generator=load_generator(path / "generator"),
-                                    model_dir=path)
+                generator = load_generator(path / "generator")
+                tagger = load_tagger(path / "tagger") if generator is not None else None
+                _LOADED[path] = cls(classifier=classifier, generator=generator, model_dir=path,
+                                    tagger=tagger)
             return _LOADED[path]
+
+    @classmethod
+    def forget(cls, model_dir: str | Path | None = None, *, instance: NLU | None = None) -> bool:
+        """Drop a model from the cache (a replaced version) so it is freed once its last user lets go.
+
+        With ``instance``, only when that is the one cached (a later load of the same path stays).
+        """
+        path = Path(model_dir or SHIPPED).resolve()
+        with _LOAD_LOCK:
+            if path not in _LOADED or (instance is not None and _LOADED[path] is not instance):
+                return False
+            del _LOADED[path]
+            Encoder.forget(path)  # its fine-tuned encoder, which the encoder cache holds apart
+            return True
+
+    @classmethod
+    def cached(cls) -> list[Path]:
+        """The model directories loaded in this process."""
+        with _LOAD_LOCK:
+            return list(_LOADED)
 
     @property
     def info(self) -> dict[str, Any]:
@@ -93,7 +130,7 @@ class NLU:
         return {"name": m["name"], "version": m["version"], "labels": list(self.classifier.labels),
                 "threshold": self.classifier.threshold, "temperature": self.classifier.temperature,
                 "data_sha256": m.get("data", {}).get("sha256"), "model_dir": str(self.model_dir),
-                "generator": gen_info}
+                "generator": gen_info, "tagger": getattr(self.tagger, "meta", {}).get("name")}
 
     def parse_many(self, messages: Sequence[Message]) -> list[Parse]:
         """Parse a batch synchronously (call from a worker thread, a script or a test)."""
@@ -105,13 +142,22 @@ class NLU:
             if self.generator is not None:
                 todo = [i for i, s in enumerate(scores) if s.intent != OUT_OF_SCOPE]
                 if todo:
-                    filled = self.generator.act_many([texts[i] for i in todo], [scores[i].intent for i in todo])
+                    filled = self.fill([texts[i] for i in todo], [scores[i].intent for i in todo])
                     for i, a in zip(todo, filled, strict=True):
                         args[i] = a
         return [
             Parse(intent=s.intent, confidence=round(s.confidence, 4), args=a, alternatives=s.alternatives)
             for s, a in zip(scores, args, strict=True)
         ]
+
+    def fill(self, texts: list[str], intents: list[str]) -> list[dict[str, Any]]:
+        """Arguments of already classified messages: the tagger's reading, then the generator."""
+        assert self.generator is not None
+        if self.tagger is None:
+            return self.generator.act_many(texts, intents)
+        taggings = self.tagger.tag_many(texts)
+        act: Any = self.generator.act_many
+        return list(act(texts, intents, taggings=taggings))
 
     async def parse(self, message: Message) -> Parse:
         """Parse one message; concurrent calls share a batch in the worker thread."""

@@ -12,14 +12,19 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from bot.errors import NLUError
-from intents.calibrate import choose_threshold, expected_calibration_error, fit_temperature, softmax
+from intents.calibrate import (
+    choose_threshold,
+    expected_calibration_error,
+    fit_temperature,
+    softmax,
+)
 from intents.classifier import ENCODER_WEIGHTS, HEAD, MANIFEST
 from intents.data import Example, data_sha256, load_examples, split_examples
 from intents.encoder import Encoder
@@ -73,8 +78,10 @@ def train(
                             "intents": dict(sorted(Counter(e.intent for e in examples).items()))}
         if generator:
             manifest["generator"] = _train_generator(examples, tmp, base, progress)
+            manifest["tagger"] = _train_tagger(examples, tmp, progress) if manifest["generator"] else None
         else:
             manifest["generator"] = _carry_generator(out, tmp) if keep_generator else None
+            manifest["tagger"] = _carry_tagger(out, tmp) if keep_generator else None
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
         _replace(tmp, out)
     except BaseException:
@@ -108,8 +115,8 @@ def fit_classifier(
     save_file(changed_state(encoder, options.frozen_layers), str(out / ENCODER_WEIGHTS))
     return {
         "name": MODEL_NAME,
-        "version": datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S"),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "version": datetime.now(UTC).strftime("%Y%m%d%H%M%S"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "labels": labels,
         "head": {"scale": options.scale, "temperature": calibration.pop("temperature"),
                  "method": "cosine head, top encoder layers fine-tuned; out-of-scope examples "
@@ -156,6 +163,34 @@ def _train_generator(examples: Sequence[Example], tmp: Path, base: str | None, p
     except ImportError:
         return None
     return train_generator(list(examples), tmp / "generator", base=base, progress=progress)
+
+
+def _train_tagger(examples: Sequence[Example], tmp: Path, progress: Any) -> Any:
+    """The span tagger that proposes argument spans to the generator."""
+    from intents.generator_train import choice_paths
+    from intents.tagger_train import train_tagger
+
+    state: dict[str, Any] = {}
+
+    def report(step: int, total: int, loss: float) -> None:
+        if progress is None:
+            return
+        if "task" not in state:
+            state["task"] = progress.add_task("span tagger", total=total)
+        progress.update(state["task"], completed=step, description=f"span tagger (loss {loss:.3f})")
+
+    return train_tagger(list(examples), tmp / "tagger", skip_paths=choice_paths(examples), progress=report)
+
+
+def _carry_tagger(out: Path, tmp: Path) -> Any:
+    """Copy the span tagger of the model being replaced (it goes with the generator)."""
+    if not (out / "tagger").is_dir():
+        return None
+    shutil.copytree(out / "tagger", tmp / "tagger")
+    try:
+        return json.loads((out / MANIFEST).read_text()).get("tagger")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def _carry_generator(out: Path, tmp: Path) -> Any:

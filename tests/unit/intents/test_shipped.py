@@ -35,3 +35,19 @@ def test_shipped_model_reads_built_in_requests() -> None:
     assert [p.intent for p in parses] == list(cases.values())
     assert all(0.0 <= p.confidence <= 1.0 for p in parses)
     assert nlu.info["name"].startswith("flowdesk.intents.")
+
+
+def test_shipped_model_has_every_part_and_stays_under_30_mb() -> None:
+    files = [p for p in SHIPPED.rglob("*") if p.is_file()]
+    assert sum(p.stat().st_size for p in files) <= 30 * 1024 * 1024
+    assert (SHIPPED / "generator" / "generator.json").exists()
+    assert (SHIPPED / "tagger" / "tagger.json").exists()
+    assert NLU.load().tagger is not None
+
+
+def test_shipped_model_fills_arguments_with_the_tagger() -> None:
+    [parse] = NLU.load().parse_many([Message(platform="test", user="U1",
+                                             text="ask <@U024BE7LH> to approve $1,200 for the new laptop")])
+    assert parse.intent == "approval.request"
+    assert parse.args["approver"] == "U024BE7LH"
+    assert parse.args["amount"] == 1200 and parse.args["currency"] == "USD"

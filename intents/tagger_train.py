@@ -1,0 +1,158 @@
+"""Training of the span tagger: the top of a private MiniLM copy plus a linear BIO head.
+
+Training only (imports optimisers). As for the intent classifier, the bottom layers and
+the token embeddings stay frozen, so a few epochs on a CPU suffice and the directory
+stores only the changed layers (float16) and the head.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from intents.encoder import Encoder
+from intents.finetune import budget_schedule, changed_state, trainable_prefixes
+from intents.labels import OUT_OF_SCOPE
+from intents.tagger import (
+    CONFIG,
+    ENCODER_WEIGHTS,
+    HEAD_WEIGHTS,
+    OUTSIDE,
+    TAGGER_NAME,
+    gold_labels,
+    word_batch,
+    words,
+)
+
+Progress = Callable[[int, int, float], None]
+IGNORE = -100
+
+
+@dataclass(frozen=True)
+class TaggerArgs:
+    """Hyper-parameters of the tagger's fine-tuning."""
+
+    epochs: float = 4.0
+    batch_size: int = 32
+    frozen_layers: int = 3
+    lr: float = 1e-4
+    head_lr: float = 2e-3
+    max_minutes: float = 12.0
+    min_steps: int = 30
+    threads: int = 1
+    seed: int = 0
+
+
+def train_tagger(
+    examples: Sequence[Any], out_dir: Path, *, skip_paths: frozenset[str] = frozenset(),
+    args: TaggerArgs = TaggerArgs(), progress: Progress | None = None,
+) -> dict[str, Any] | None:
+    """Fine-tune a tagger on the arguments the examples state; None when none states any.
+
+    Args:
+        examples: labelled examples (``text``, ``intent``, ``args``) as ``intents.data`` reads them.
+        out_dir: directory to write (created).
+        skip_paths: argument paths that are choices rather than spans (``form``, ``scope``).
+    """
+    import torch
+
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    rows = _rows(examples, skip_paths)
+    labels = _label_set(rows)
+    if len(labels) == 1:
+        return None
+    index = {name: i for i, name in enumerate(labels)}
+    encoder = Encoder.fresh()
+    model = encoder.model
+    prefixes = trainable_prefixes(encoder, args.frozen_layers)
+    for name, p in model.named_parameters():
+        p.requires_grad = any(name.startswith(pre) for pre in prefixes)
+    head = torch.nn.Linear(encoder.dim, len(labels))
+    opt = torch.optim.AdamW(
+        [{"params": [p for p in model.parameters() if p.requires_grad], "lr": args.lr},
+         {"params": head.parameters(), "lr": args.head_lr}], weight_decay=0.01)
+    total = max(args.min_steps, int(args.epochs * len(rows) / args.batch_size + 0.999))
+    started, step, loss_avg = time.monotonic(), 0, 0.0
+    budget = args.max_minutes * 60
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, budget_schedule(total, started, budget))
+    rng = random.Random(args.seed)
+    model.train()
+    try:
+        while step < total and time.monotonic() - started < budget:
+            order = list(range(len(rows)))
+            rng.shuffle(order)
+            for at in range(0, len(order), args.batch_size):
+                batch = [rows[i] for i in order[at:at + args.batch_size]]
+                loss = _loss(encoder, head, batch, index)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                sched.step()
+                step += 1
+                loss_avg = loss.item() if step == 1 else 0.95 * loss_avg + 0.05 * loss.item()
+                if progress is not None:
+                    progress(step, total, loss_avg)
+                if step >= total or time.monotonic() - started >= budget:
+                    break
+    finally:
+        model.eval()
+        for p in model.parameters():
+            p.requires_grad = False
+    facts = {"steps": step, "planned_steps": total, "loss": round(loss_avg, 4),
+             "seconds": round(time.monotonic() - started, 1), "examples": len(rows)}
+    _save(out_dir, encoder, head, labels, args, facts)
+    return {"name": TAGGER_NAME, "labels": len(labels), **facts}
+
+
+def _rows(examples: Sequence[Any], skip: frozenset[str]) -> list[tuple[str, list[tuple[int, int]], list[str]]]:
+    rows = []
+    for e in examples:
+        if e.intent == OUT_OF_SCOPE:
+            continue
+        ws = words(e.text)
+        if ws:
+            rows.append((e.text, ws, gold_labels(e.text, ws, e.args or {}, skip)))
+    return rows
+
+
+def _label_set(rows: Sequence[tuple[str, list[tuple[int, int]], list[str]]]) -> list[str]:
+    paths = sorted({lab[2:] for _, _, labs in rows for lab in labs if lab != OUTSIDE})
+    return [OUTSIDE] + [f"{bio}-{p}" for p in paths for bio in ("B", "I")]
+
+
+def _loss(encoder: Encoder, head: Any, batch: Sequence[tuple[str, list[tuple[int, int]], list[str]]],
+          index: dict[str, int]) -> Any:
+    import torch
+
+    enc = word_batch(encoder, [t for t, _, _ in batch], [ws for _, ws, _ in batch])
+    firsts = enc.pop("first_piece")
+    target = torch.full(enc["input_ids"].shape, IGNORE, dtype=torch.long)
+    last = enc["input_ids"].shape[1] - 1
+    for row, (_, _, labs) in enumerate(batch):
+        for k, lab in enumerate(labs):
+            pos = firsts[row][k]
+            if pos < last and enc["attention_mask"][row, pos]:
+                target[row, pos] = index[lab]
+    logits = head(encoder.model(**enc).last_hidden_state)
+    return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1),
+                                             ignore_index=IGNORE)
+
+
+def _save(out_dir: Path, encoder: Encoder, head: Any, labels: list[str], args: TaggerArgs,
+          facts: dict[str, Any]) -> None:
+    import torch
+    from safetensors.torch import save_file
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    save_file(changed_state(encoder, args.frozen_layers), str(out_dir / ENCODER_WEIGHTS))
+    save_file({k: v.detach().to(torch.float16).contiguous() for k, v in head.state_dict().items()},
+              str(out_dir / HEAD_WEIGHTS))
+    meta = {"name": TAGGER_NAME, "labels": labels, "encoder": encoder.name, "args": asdict(args),
+            "training": facts}
+    (out_dir / CONFIG).write_text(json.dumps(meta, indent=2) + "\n")

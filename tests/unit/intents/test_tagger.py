@@ -1,0 +1,78 @@
+"""The span tagger: word segmentation, gold labels, span probabilities, and a tiny training."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from intents.data import Example
+from intents.tagger import OUTSIDE, SpanTagger, Tagging, gold_labels, words
+
+
+def _surface(text: str) -> list[str]:
+    return [text[a:b] for a, b in words(text)]
+
+
+def test_mentions_and_emails_are_single_words_and_currency_symbols_stand_alone() -> None:
+    text = "ask <@U024BE7LH> and dana.kim@example.com to approve £640 (the 3 extra monitors),"
+    assert _surface(text) == ["ask", "<@U024BE7LH>", "and", "dana.kim@example.com", "to", "approve",
+                              "£", "640", "(", "the", "3", "extra", "monitors", ")", ","]
+
+
+def test_teams_mentions_and_trailing_periods() -> None:
+    assert _surface("<at>Dana Kim</at> approve release 4.2.") == ["<at>Dana Kim</at>", "approve", "release",
+                                                                  "4.2", "."]
+
+
+def test_gold_labels_mark_each_argument_where_the_message_states_it() -> None:
+    text = "ask @jordan to approve my travel to Berlin, 850 EUR"
+    args = {"approver": "jordan", "subject": "my travel to Berlin", "amount": 850, "currency": "EUR"}
+    labels = gold_labels(text, words(text), args, frozenset())
+    assert list(zip(_surface(text), labels, strict=True)) == [
+        ("ask", OUTSIDE), ("@jordan", "B-approver"), ("to", OUTSIDE), ("approve", OUTSIDE),
+        ("my", "B-subject"), ("travel", "I-subject"), ("to", "I-subject"), ("Berlin", "I-subject"),
+        (",", OUTSIDE), ("850", "B-amount"), ("EUR", "B-currency"),
+    ]
+
+
+def test_choices_and_unstated_values_get_no_label() -> None:
+    text = "show my orders"
+    labels = gold_labels(text, words(text), {"form": "order", "filters": {"customer": "Acme"}},
+                         frozenset({"form"}))
+    assert labels == [OUTSIDE] * 3
+
+
+def test_span_probabilities_follow_begin_and_inside_marks() -> None:
+    index = {OUTSIDE: 0, "B-subject": 1, "I-subject": 2}
+    probs = np.array([[1.0, 0.0, 0.0],   # approve
+                      [0.1, 0.9, 0.0],   # the
+                      [0.2, 0.0, 0.8],   # new
+                      [0.5, 0.0, 0.5]])  # laptop
+    tagging = Tagging(words=[(0, 7), (8, 11), (12, 15), (16, 22)], probs=probs, index=index)
+    found = {(a, b): round(p, 3) for a, b, p in tagging.spans("subject")}
+    assert found[(8, 22)] == round(0.9 * 0.8 * 0.5, 3)
+    assert found[(8, 15)] == round(0.9 * 0.8 * 0.5, 3)
+    assert found[(8, 11)] == round(0.9 * 0.2, 3)
+    assert tagging.absent("subject") == pytest.approx(0.1)
+    assert tagging.begins("subject", 8, 11) == pytest.approx(0.9)
+    assert tagging.spans("reason") == [] and tagging.absent("reason") == 1.0
+
+
+def test_a_tiny_tagger_learns_its_lines(tmp_path) -> None:
+    from intents.tagger_train import TaggerArgs, train_tagger
+
+    lines = []
+    for thing, who in [("the new laptop", "ana"), ("a standing desk", "omar"), ("two monitors", "li"),
+                       ("the Berlin trip", "sam"), ("a training course", "kim"), ("new chairs", "raj")]:
+        for verb in ("please approve", "can you approve", "I need you to approve"):
+            lines.append(Example(text=f"@{who} {verb} {thing}", intent="approval.request",
+                                 args={"approver": who, "subject": thing}))
+    facts = train_tagger(lines, tmp_path / "tagger", args=TaggerArgs(epochs=6, max_minutes=2, batch_size=8,
+                                                                     lr=3e-4, head_lr=5e-3))
+    assert facts is not None and facts["labels"] == 5
+    tagger = SpanTagger.from_pretrained(tmp_path / "tagger")
+    [tagging] = tagger.tag_many(["@ana can you approve the Berlin trip"])
+    text = "@ana can you approve the Berlin trip"
+    best = tagging.spans("subject")[0]
+    assert text[best[0]:best[1]] == "the Berlin trip"
+    assert tagging.begins("approver", 0, 4) > 0.5
