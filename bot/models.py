@@ -107,6 +107,8 @@ class Interaction(_Frozen):
     message_id: str = ""
     delivery_id: str = ""
     ref: dict[str, Any] = Field(default_factory=dict)
+    fields: dict[str, str] = Field(default_factory=dict)
+    """What the person typed in the card's inputs (``Input.name`` -> text) when clicking."""
 
     def address(self) -> Address:
         return Address(
@@ -149,12 +151,26 @@ class Button(_Frozen):
     style: ButtonStyle = "default"
 
 
+class Input(_Frozen):
+    """A one-line text box on a card, filled in with ``value``; a click sends what it holds then."""
+
+    name: str
+    label: str
+    value: str = ""
+    placeholder: str = ""
+
+
 class Card(_Frozen):
-    """A rich message that adapters render natively (Block Kit, Adaptive Cards, HTML)."""
+    """A rich message that adapters render natively (Block Kit, Adaptive Cards, HTML).
+
+    ``inputs`` are editable (a receipt's amount, currency, merchant, date): a click
+    on any button carries their text as ``Interaction.fields``.
+    """
 
     title: str
     fields: tuple[tuple[str, str], ...] = ()
     text: str = ""
+    inputs: tuple[Input, ...] = ()
     buttons: tuple[Button, ...] = ()
     footer: str = ""
 

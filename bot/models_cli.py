@@ -79,9 +79,9 @@ def register(app: typer.Typer) -> None:
 
     @models.command("rollback")
     def rollback_cmd() -> None:
-        """Serve again the version that served before the current one."""
+        """Serve again what served before the current version (the configured model before the first)."""
         version = _run(lambda reg: reg.rollback())
-        err.print(f"rolled back: version {version} serves now")
+        err.print(f"rolled back: {f'version {version}' if version else 'the configured model'} serves now")
 
     @feedback.command("export")
     def export_cmd(

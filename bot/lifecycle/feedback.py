@@ -18,8 +18,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import dedup
 from bot.lifecycle.tables import nlu_feedback
-from bot.models import Button, Interaction, Parse, Reply
+from bot.models import Button, Card, Interaction, Parse, Reply
 from bot.storage import Database
 
 CLARIFIED, UP, DOWN = "clarified", "up", "down"
@@ -28,15 +29,25 @@ MAX_VALUE = 1900
 """Platforms cap a button's value (Slack: 2,000 characters); longer readings get no buttons."""
 OPEN, DONE = "open", "done"
 EXPORTED_KINDS = (CLARIFIED, UP)
+ASK = "Did I understand you?"
+"""Title of the small card that carries the buttons on a reply that has no card of its own."""
 
 
 class FeedbackRecorder:
     """The dispatcher's hooks: a question asked, a request completed after a question, a rating."""
 
-    def __init__(self, database: Database, *, model_version: Any = None) -> None:
+    def __init__(self, database: Database, *, model_version: Any = None, buttons: bool = True) -> None:
         self.database = database
         self.model_version = model_version
         """A callable returning the serving model's version, recorded with each example."""
+        self.buttons = buttons
+        """Whether replies to a reading carry thumbs up/down (``FLOWDESK_RATING_BUTTONS``)."""
+
+    def rated(self, reply: Reply, *, text: str, intent: str, args: dict[str, Any]) -> Reply:
+        """``reply`` to a message the bot acted on, with thumbs up/down on how it read ``text``."""
+        if not self.buttons:
+            return reply
+        return with_buttons(reply, reading_buttons(text, intent, args))
 
     async def asked(self, session: AsyncSession, *, key: str, user: str, text: str, intent: str,
                     args: dict[str, Any]) -> None:
@@ -63,27 +74,32 @@ class FeedbackRecorder:
             await session.execute(sa.update(nlu_feedback).where(nlu_feedback.c.id == row.id)
                                   .values(state=DONE, args=stated))
 
-    async def rate(self, *, key: str, user: str, text: str, intent: str, args: dict[str, Any], up: bool) -> None:
-        """A thumbs up or down on the bot's reading of ``text``."""
+    async def rate(self, *, key: str, user: str, text: str, intent: str, args: dict[str, Any], up: bool,
+                   delivery_key: str = "") -> bool:
+        """A thumbs up or down on the bot's reading of ``text``; False when this click was recorded already."""
         async with self.database.transaction() as session:
+            if not await dedup.claim(session, delivery_key):
+                return False
             await session.execute(nlu_feedback.insert().values(
                 kind=UP if up else DOWN, state=DONE, conversation_key=key, user=user, text=text,
                 intent=intent, args=_jsonable(args), model_version=self._version(),
                 created_at=datetime.now(UTC)))
+        return True
 
     def handles(self, action_id: str) -> bool:
         return action_id in (RATE_UP, RATE_DOWN)
 
-    async def on_rating(self, interaction: Interaction) -> Reply:
-        """A click on a thumbs button (see ``rating_buttons``)."""
+    async def on_rating(self, interaction: Interaction) -> Reply | None:
+        """A click on a thumbs button (see ``rating_buttons``); None when the click was a retried delivery."""
         try:
             reading = json.loads(interaction.value)
             text, intent, args = str(reading["text"]), str(reading["intent"]), dict(reading.get("args") or {})
         except (ValueError, KeyError, TypeError):
             return Reply(text="I couldn't record that rating.", private=True)
         up = interaction.action_id == RATE_UP
-        await self.rate(key=interaction.address().conversation_key, user=interaction.user, text=text,
-                        intent=intent, args=args, up=up)
+        if not await self.rate(key=interaction.address().conversation_key, user=interaction.user, text=text,
+                               intent=intent, args=args, up=up, delivery_key=interaction.delivery_id):
+            return None
         return Reply(text="Thanks, noted." if up else "Thanks, I'll learn from that.", private=True)
 
     def _version(self) -> str | None:
@@ -92,20 +108,45 @@ class FeedbackRecorder:
 
 def rating_buttons(text: str, parse: Parse) -> tuple[Button, ...]:
     """Thumbs up/down buttons on the bot's reading of ``text``; none when it is too long to carry."""
-    value = json.dumps({"text": text, "intent": parse.intent, "args": dict(parse.args)}, ensure_ascii=False)
+    return reading_buttons(text, parse.intent, dict(parse.args))
+
+
+def reading_buttons(text: str, intent: str, args: dict[str, Any]) -> tuple[Button, ...]:
+    """Thumbs up/down carrying the reading (text, intent, arguments) a click rates."""
+    value = json.dumps({"text": text, "intent": intent, "args": _jsonable(args)}, ensure_ascii=False)
     if len(value) > MAX_VALUE:
         return ()
     return (Button(label="👍", action_id=RATE_UP, value=value), Button(label="👎", action_id=RATE_DOWN, value=value))
 
 
+def with_buttons(reply: Reply, buttons: tuple[Button, ...]) -> Reply:
+    """``reply`` with ``buttons`` after its card's own, or on a small card of their own.
+
+    Buttons travel on the platform-neutral ``Card``, which every adapter already renders
+    (Block Kit, Adaptive Card, the console), so no adapter needs to know about ratings.
+    """
+    if not buttons:
+        return reply
+    card = reply.card or Card(title=ASK)
+    return reply.model_copy(update={"card": card.model_copy(update={"buttons": (*card.buttons, *buttons)})})
+
+
 async def examples(database: Database) -> list[dict[str, Any]]:
-    """Exportable examples, oldest first, one per distinct text (the latest reading wins)."""
+    """Exportable examples, oldest first, one per distinct text (the latest reading wins).
+
+    A thumbs down after an example with the same text and intent withdraws it.
+    """
     async with database.sessions() as session:
         rows = (await session.execute(
-            sa.select(nlu_feedback).where(nlu_feedback.c.state == DONE, nlu_feedback.c.kind.in_(EXPORTED_KINDS))
+            sa.select(nlu_feedback).where(nlu_feedback.c.state == DONE,
+                                          nlu_feedback.c.kind.in_((*EXPORTED_KINDS, DOWN)))
             .order_by(nlu_feedback.c.id))).all()
     by_text: dict[str, dict[str, Any]] = {}
     for row in rows:
+        if row.kind == DOWN:  # a later thumbs down withdraws the same reading of the same text
+            if by_text.get(row.text, {}).get("intent") == row.intent:
+                del by_text[row.text]
+            continue
         example: dict[str, Any] = {"text": row.text, "intent": row.intent}
         if row.args:
             example["args"] = dict(row.args)

@@ -1,4 +1,4 @@
-"""Tables of the model lifecycle (created by migration ``0007_models``)."""
+"""Tables of the model lifecycle (created by migrations ``0007_models`` and ``0009_model_files``)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ model_promotions = sa.Table(
     "model_promotions",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("version", sa.String(64), nullable=False),
+    sa.Column("version", sa.String(64)),  # NULL: the configured model again (a rollback past the first promotion)
     sa.Column("previous", sa.String(64)),
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("forced", sa.Boolean, nullable=False, server_default=sa.false()),
@@ -49,4 +49,23 @@ nlu_feedback = sa.Table(
     sa.Column("args", sa.JSON, nullable=False),
     sa.Column("model_version", sa.String(64)),
     sa.Column("created_at", TS, nullable=False),
+)
+
+model_files = sa.Table(
+    "model_files",
+    metadata,
+    sa.Column("version", sa.String(64), primary_key=True),
+    sa.Column("path", sa.String(512), primary_key=True),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+)
+"""Each file of a registered version, so a replica without it can write the directory."""
+
+model_file_chunks = sa.Table(
+    "model_file_chunks",
+    metadata,
+    sa.Column("version", sa.String(64), primary_key=True),
+    sa.Column("path", sa.String(512), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
 )

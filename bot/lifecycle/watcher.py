@@ -1,8 +1,10 @@
 """Serving replicas follow the registry: a promoted version replaces the model without a restart.
 
-Each replica polls the registry every few seconds; when the promoted version changes it loads
-the new model in a thread and then swaps the reference the pipeline reads. A message already
-being parsed keeps the engine it started with and finishes on it, so nothing is dropped.
+Each replica polls the registry every few seconds; when the promoted version changes it writes
+the version's directory from the database if its data dir lacks it, loads the model in a thread
+and then swaps the reference the pipeline reads. A message already being parsed keeps the engine
+it started with and finishes on it, so nothing is dropped. A rollback past the first promotion
+brings back the configured model.
 """
 
 from __future__ import annotations
@@ -34,25 +36,31 @@ class ModelWatcher:
     """Polls the registry and swaps the serving NLU when the promoted version changes."""
 
     def __init__(self, registry: ModelRegistry, target: Swappable, *, interval: float = POLL_SECONDS,
-                 loader: Callable[[Path], NLUEngine] = load_nlu) -> None:
+                 loader: Callable[[Path | None], NLUEngine] = load_nlu, configured: Path | None = None) -> None:
         self.registry = registry
         self.target = target
         self.interval = interval
         self.loader = loader
+        self.configured = configured
+        """The model that serves when no version is promoted (None: the shipped one)."""
         self.version: str | None = None
+        """The registered version this process serves (None: the configured model)."""
         self._task: asyncio.Task[None] | None = None
 
     async def check(self) -> bool:
-        """Load and swap in the promoted version if it is not the one serving; True when swapped."""
-        serving = await self.registry.serving()
-        if serving is None or serving.version == self.version:
+        """Load and swap in what the registry says serves, if this process serves something else;
+        True when swapped."""
+        version = await self.registry.serving_version()
+        if version == self.version:
             return False
-        engine = await asyncio.to_thread(self.loader, serving.path)
+        path = await self.registry.materialise(version) if version is not None else self.configured
+        engine = await asyncio.to_thread(self.loader, path)
         self.target.swap(engine)
         MODEL_SERVING.clear()
-        MODEL_SERVING.labels(version=serving.version).set(1)
-        log.info("nlu.swapped", version=serving.version, previous=self.version)
-        self.version = serving.version
+        if version is not None:
+            MODEL_SERVING.labels(version=version).set(1)
+        log.info("nlu.swapped", version=version or "configured", previous=self.version or "configured")
+        self.version = version
         return True
 
     def start(self) -> None:

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.lifecycle.feedback import FeedbackRecorder, examples, rating_buttons
+from bot.lifecycle.feedback import ASK, FeedbackRecorder, examples, rating_buttons
 from bot.models import Interaction, Message, Parse
 from connectors.base import ConnectorConfig
 from tests.fakes.connectors import NotebookConnector
@@ -79,3 +79,41 @@ async def test_thumbs_buttons_record_the_reading_they_carry(data_dir: Path) -> N
         assert await examples(rt.database) == [
             {"text": "order me a latte", "intent": "coffee.order", "args": {"drink": "latte"}}]
     assert rating_buttons("x" * 3000, reading) == ()
+
+
+async def test_only_replies_to_a_fresh_reading_carry_the_thumbs(data_dir: Path) -> None:
+    nlu = ScriptedNLU()
+    nlu.teach("take a note", "note.add")
+    nlu.teach("note: milk", "note.add", title="milk")
+    async with started_runtime(data_dir, connectors=[NotebookConnector(config=ConnectorConfig())], nlu=nlu) as rt:
+        d = rt.dispatcher
+        done = await d.handle_message(said("note: milk", 1))
+        assert done is not None and done.card is not None and done.card.title == ASK
+        assert [b.label for b in done.card.buttons] == ["👍", "👎"]
+        assert json.loads(done.card.buttons[0].value) == {"text": "note: milk", "intent": "note.add",
+                                                          "args": {"title": "milk"}}
+        question = await d.handle_message(said("take a note", 2, thread="t2"))
+        answered = await d.handle_message(said("Groceries", 3, thread="t2"))
+        unknown = await d.handle_message(said("sing me a song", 4, thread="t3"))
+        assert all(r is not None and r.card is None for r in (question, answered, unknown))
+
+        up, down = done.card.buttons
+        click = Interaction(platform="console", channel="c", thread="t1", user="alex", action_id=up.action_id,
+                            value=up.value, delivery_id="d1")
+        assert await d.handle_interaction(click) is not None
+        assert await d.handle_interaction(click) is None  # a retried delivery records nothing twice
+        assert await examples(rt.database) == [{"text": "take a note", "intent": "note.add"},
+                                               {"text": "note: milk", "intent": "note.add", "args": {"title": "milk"}}]
+        await d.handle_interaction(click.model_copy(update={"action_id": down.action_id, "delivery_id": "d2"}))
+        assert await examples(rt.database) == [{"text": "take a note", "intent": "note.add"}]  # withdrawn
+        bad = await d.handle_interaction(click.model_copy(update={"value": "not json", "delivery_id": "d3"}))
+        assert bad is not None and bad.private and "couldn't" in bad.text
+
+
+async def test_rating_buttons_can_be_switched_off(data_dir: Path) -> None:
+    nlu = ScriptedNLU()
+    nlu.teach("note: milk", "note.add", title="milk")
+    async with started_runtime(data_dir, connectors=[NotebookConnector(config=ConnectorConfig())], nlu=nlu,
+                               rating_buttons="false") as rt:
+        done = await rt.dispatcher.handle_message(said("note: milk", 1))
+        assert done is not None and done.card is None and done.text == "Noted “milk”."

@@ -58,9 +58,14 @@ async def test_promote_and_roll_back_walk_the_history(registry: ModelRegistry, t
     assert await registry.serving_version() == "v3"
     assert await registry.rollback() == "v2"
     assert await registry.rollback() == "v1"
-    with pytest.raises(RegistryError, match="first promoted"):
+    assert await registry.rollback() is None  # past the first promotion: the configured model again
+    assert await registry.serving_version() is None and await registry.serving() is None
+    with pytest.raises(RegistryError, match="the configured model serves"):
         await registry.rollback()
-    assert [h["kind"] for h in await registry.history()] == ["promote"] * 3 + ["rollback"] * 2
+    assert [(h["kind"], h["version"]) for h in await registry.history()][3:] == [
+        ("rollback", "v2"), ("rollback", "v1"), ("rollback", None)]
+    await registry.promote("v3")  # promoting again starts from the configured model
+    assert await registry.rollback() is None
     with pytest.raises(RegistryError, match="no registered version"):
         await registry.promote("v9")
 
@@ -104,6 +109,10 @@ def test_cli_register_list_promote_rollback(tmp_path: Path, monkeypatch: pytest.
         ("20261101000000", False, None), ("20261102000000", True, "20261101000000")]
     result = runner.invoke(app, ["models", "rollback"])
     assert result.exit_code == 0 and "20261101000000 serves now" in result.output
+    result = runner.invoke(app, ["models", "rollback"])
+    assert result.exit_code == 0 and "the configured model serves now" in result.output
+    result = runner.invoke(app, ["models", "rollback"])
+    assert result.exit_code == 2 and "nothing to roll back" in result.output
     result = runner.invoke(app, ["models", "promote", "nope"])
     assert result.exit_code == 2 and "no registered version nope" in result.output
 
