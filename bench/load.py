@@ -11,8 +11,9 @@ queue, not model inference):
 Traffic (open loop: a slow answer never slows the sender) is a mix of 30 %
 expense claims (a workflow starts and an approval card goes to the approver
 through the outbox), 50 % "help" and 20 % chatter the bot declines. Each
-request is acknowledged at once (202) and answered in the background, as the
-Slack adapter does. Two phases per target: 20 messages/s for the end-to-end
+request is stored in the inbox, acknowledged (202) and answered in the
+background by a backlog of ``--work-slots`` tasks, as the Slack adapter does
+when its work runs in the web process. Two phases per target: 20 messages/s for the end-to-end
 time to the bot's reply, then a high rate for the acknowledgement (default 200/s).
 
     .venv/bin/python bench/load.py --ack-rate 200 --e2e-rate 20 --seconds 15
@@ -113,7 +114,8 @@ def arrivals(posts: Path) -> tuple[dict[str, float], dict[str, float]]:
         if entry["op"] != "send":
             continue
         thread, card = entry["to"].get("thread"), (entry["reply"].get("card") or {})
-        target = cards if card.get("buttons") else replies
+        approval = any(b.get("action_id") == "approval.approve" for b in card.get("buttons") or ())
+        target = cards if approval else replies  # a reply may carry rating buttons: not a card
         target.setdefault(thread, entry["at"])
     return replies, cards
 
@@ -182,15 +184,19 @@ async def drop_database(name: str) -> None:
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     claims = 40_000
     results: dict[str, Any] = {}
+    env = {"SCALE_WORK_SLOTS": str(args.work_slots), "SCALE_WORK_PROCESS": "1" if args.work_process else "0"}
     with tempfile.TemporaryDirectory() as tmp:
-        one = Cluster(data_dir=Path(tmp) / "one", database_url=None, redis_url=None, flows=claims)
-        one.data_dir.mkdir()
-        results[ONE] = await measure(ONE, one, 1, args)
+        if "one" in args.targets:
+            one = Cluster(data_dir=Path(tmp) / "one", database_url=None, redis_url=None, flows=claims, extra_env=env)
+            one.data_dir.mkdir()
+            results[ONE] = await measure(ONE, one, 1, args)
+        if "two" not in args.targets:
+            return results
         redis = RedisProcess(Path(tmp) / "redis")
         redis.start()
         url, name = await fresh_database()
         try:
-            two = Cluster(data_dir=Path(tmp) / "two", database_url=url, redis_url=redis.url, flows=claims)
+            two = Cluster(data_dir=Path(tmp) / "two", database_url=url, redis_url=redis.url, flows=claims, extra_env=env)
             two.data_dir.mkdir()
             results[TWO] = await measure(TWO, two, 2, args)
         finally:
@@ -215,6 +221,13 @@ if __name__ == "__main__":
     parser.add_argument("--ack-rate", type=float, default=200.0)
     parser.add_argument("--e2e-rate", type=float, default=20.0)
     parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--work-slots", type=int, default=8,
+                        help="tasks answering stored messages in each web process (8, as the Slack adapter); "
+                             "0: a task per message")
+    parser.add_argument("--work-process", action="store_true",
+                        help="answer in a child process of each web process at nice 10, as flowdesk serve "
+                             "runs the Slack adapter's work (default: in the web process's event loop)")
+    parser.add_argument("--targets", default="one,two", help="which shapes to measure: one, two or both")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "load.json")
     options = parser.parse_args()
     LOAD_BEFORE = os.getloadavg()  # the cores are shared: say how busy they were
@@ -222,7 +235,8 @@ if __name__ == "__main__":
     print(table(measured))
     report = {
         "benchmark": "load", "ack_rate_per_s": options.ack_rate, "e2e_rate_per_s": options.e2e_rate,
-        "seconds": options.seconds, "goal": GOAL,
+        "seconds": options.seconds, "work_slots": options.work_slots,
+        "work_process": options.work_process, "goal": GOAL,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
                     "load_average_before": [round(x, 2) for x in LOAD_BEFORE]},
         "nlu": "scripted (tests.fakes.nlu.ScriptedNLU): measures server, pipeline, database and queue, not inference",

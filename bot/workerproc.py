@@ -9,8 +9,13 @@ from bot.config import Settings
 from bot.runtime import Runtime
 
 
-async def run_worker(settings: Settings) -> None:
-    """Deliver the outbox and run schedules until SIGTERM/SIGINT; queued work stays queued."""
+async def run_worker(settings: Settings, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    """Deliver the outbox and run schedules until SIGTERM/SIGINT; queued work stays queued.
+
+    With ``port``, /healthz, /readyz and /metrics answer on ``host:port`` (``bot.scale.probes``).
+    """
+    from bot.scale.probes import build_probe_app, start_probes
+
     runtime = Runtime(settings=settings, nlu=_NoNLU())
     _add_sending_adapters(runtime)
     queued = settings.redis_url is not None
@@ -19,6 +24,8 @@ async def run_worker(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    probes = await start_probes(build_probe_app(database=runtime.database, redis_url=settings.redis_url,
+                                                stopping=stop), host=host, port=port) if port else None
     try:
         if queued:
             from bot.scale.workers import run_queue_worker
@@ -27,6 +34,8 @@ async def run_worker(settings: Settings) -> None:
         else:
             await stop.wait()
     finally:
+        if probes is not None:
+            await probes.cleanup()
         await runtime.close()
 
 

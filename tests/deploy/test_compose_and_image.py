@@ -33,7 +33,7 @@ def test_two_web_replicas_a_worker_postgres_and_redis_after_migrations() -> None
     services = compose()["services"]
     assert set(services) == {"postgres", "redis", "migrate", "web", "worker"}
     assert services["web"]["deploy"]["replicas"] == 2
-    assert services["web"]["command"][0] == "serve" and services["worker"]["command"] == ["worker"]
+    assert services["web"]["command"][0] == "serve" and services["worker"]["command"][0] == "worker"
     assert services["migrate"]["command"] == ["db", "upgrade"]
     for name in ("web", "worker"):
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
@@ -41,6 +41,9 @@ def test_two_web_replicas_a_worker_postgres_and_redis_after_migrations() -> None
         assert env["FLOWDESK_DATABASE_URL"].startswith("postgresql+asyncpg://")
         assert env["FLOWDESK_REDIS_URL"].startswith("redis://redis:")
     assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
+    worker = services["worker"]
+    assert worker["command"] == ["worker", "--host", "0.0.0.0", "--port", "9090"]
+    assert "9090/readyz" in " ".join(worker["healthcheck"]["test"]), "the worker is health-checked on its own port"
 
 
 def test_compose_names_only_known_settings() -> None:

@@ -99,7 +99,7 @@ def test_web_is_probed_on_readyz_and_healthz_and_scaled_by_the_hpa() -> None:
 def test_worker_runs_apart_and_every_pod_is_non_root_with_tokens_from_the_secret() -> None:
     manifests = render(*SHARED)
     worker = deployment(manifests, "worker")
-    assert worker["spec"]["template"]["spec"]["containers"][0]["args"] == ["worker"]
+    assert worker["spec"]["template"]["spec"]["containers"][0]["args"][0] == "worker"
     [secret] = manifests["Secret"]
     assert secret["stringData"]["FLOWDESK_SLACK_BOT_TOKEN"] == "xoxb-1"
     [configmap] = manifests["ConfigMap"]
@@ -112,6 +112,21 @@ def test_worker_runs_apart_and_every_pod_is_non_root_with_tokens_from_the_secret
     [job] = manifests["Job"]
     assert job["spec"]["template"]["spec"]["containers"][0]["args"] == ["db", "upgrade"]
     assert "pre-install" in job["metadata"]["annotations"]["helm.sh/hook"]
+
+
+@needs_helm
+def test_worker_is_probed_and_scraped_on_its_own_port() -> None:
+    worker = deployment(render(*SHARED, "--set", "worker.port=9191"), "worker")
+    template = worker["spec"]["template"]
+    [container] = template["spec"]["containers"]
+    assert container["args"] == ["worker", "--host", "0.0.0.0", "--port", "9191"]
+    assert container["ports"] == [{"name": "metrics", "containerPort": 9191, "protocol": "TCP"}]
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "metrics"}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "metrics"}
+    assert container["startupProbe"]["httpGet"]["path"] == "/healthz"
+    annotations = template["metadata"]["annotations"]
+    assert (annotations["prometheus.io/scrape"], annotations["prometheus.io/path"], annotations["prometheus.io/port"]) \
+        == ("true", "/metrics", "9191")
 
 
 @needs_helm

@@ -41,18 +41,18 @@ class Cluster:
     def url(self, index: int) -> str:
         return f"http://127.0.0.1:{self.ports[index]}"
 
-    def _spawn(self, *args: str, log: str) -> subprocess.Popen[bytes]:
+    def _spawn(self, *args: str, log: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         out = open(self.data_dir / log, "ab")  # noqa: SIM115 - owned by the child
-        return subprocess.Popen([sys.executable, "-m", "tests.scale.launcher", *args], cwd=ROOT, env=self.env,
-                                stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen([sys.executable, "-m", "tests.scale.launcher", *args], cwd=ROOT,
+                                env={**self.env, **(env or {})}, stdout=out, stderr=subprocess.STDOUT)
 
-    async def start_web(self, index: int | None = None) -> int:
-        """Start (or restart) replica ``index``; returns when /readyz answers 200."""
+    async def start_web(self, index: int | None = None, *, env: dict[str, str] | None = None) -> int:
+        """Start (or restart) replica ``index`` (``env``: its own extra variables); returns once it is ready."""
         if index is None:
             self.ports.append(free_port())
             index = len(self.ports) - 1
         port = self.ports[index]
-        self.webs[index] = self._spawn("web", "--port", str(port), log=f"web{index}.log")
+        self.webs[index] = self._spawn("web", "--port", str(port), log=f"web{index}.log", env=env)
         await wait_ready(f"http://127.0.0.1:{port}/readyz", self.webs[index])
         return index
 
