@@ -8,14 +8,11 @@ is entered in one transaction, once: the click that moves the import from
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import re
 from pathlib import Path
 from typing import Any, cast
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer
 
 from bot.errors import ActionRejected
 from bot.models import ActionResult, Attachment
@@ -23,14 +20,14 @@ from connectors.base import ActionContext, Connector, ConnectorConfig, action
 from connectors.data_entry.connector import record_ref
 from connectors.data_entry.forms import Form, load_forms
 from connectors.documents import preview, store
-from connectors.documents.errors import DocumentRefused
-from connectors.documents.expense import receipt_draft
-from connectors.documents.mapping import Embed, best_form, map_columns
-from connectors.documents.plan import Key, keys_of, plan_rows
+from connectors.documents.corrections import corrected
+from connectors.documents.expense import Extractor, to_record
+from connectors.documents.mapping import Embed
+from connectors.documents.plan import Key, against_stored, keys_of
+from connectors.documents.reading import Read, Reader, ReceiptRead, SheetRead, read_file
 from connectors.documents.report import rejected_csv, report_name
 from connectors.documents.rules import check_against, load_rules
-from connectors.documents.sheets import read_table
-from connectors.documents.sniff import Limits, sniff
+from connectors.documents.sniff import EXTENSIONS, Limits
 from connectors.tables import records
 
 RECEIVE = "document.receive"
@@ -52,6 +49,8 @@ class ReceiveArgs(BaseModel):
     attachments: list[Attachment] = Field(min_length=1)
     text: str = ""
     form: str | None = None
+    _read: Read | None = PrivateAttr(default=None)
+    """The file already read by ``prepare_files``, outside the transaction."""
 
     @field_serializer("attachments")
     def _without_bytes(self, files: list[Attachment]) -> list[dict[str, Any]]:
@@ -66,8 +65,8 @@ class ImportArgs(BaseModel):
 
 
 class EnterArgs(ImportArgs):
-    fields: dict[str, Any] = Field(default_factory=dict)
-    """Corrections to a receipt's expense (a surface with an editable card sends them)."""
+    fields: dict[str, str] = Field(default_factory=dict, max_length=20)
+    """What the user typed in a receipt card's inputs (amount, currency, merchant, date)."""
 
 
 class DocumentsConnector(Connector):
@@ -76,6 +75,8 @@ class DocumentsConnector(Connector):
     name = "documents"
     Config = DocumentsConfig
     config: DocumentsConfig
+    file_types = frozenset(EXTENSIONS)
+    """Name extensions read; adapters refuse other files before downloading them."""
 
     def __init__(self, *, config: ConnectorConfig) -> None:
         super().__init__(config=config)
@@ -85,42 +86,47 @@ class DocumentsConnector(Connector):
         self.limits = Limits(max_bytes=int(self.config.documents_max_mb * 1024 * 1024),
                              max_rows=self.config.documents_max_rows)
         self.embed: Embed | None = None
+        self.extractor: Extractor | None = None
 
     def use_encoder(self, embed: Embed) -> None:
         """Lend the NLU's sentence encoder, so headers are also matched to fields by meaning."""
         self.embed = embed
 
+    def use_extractor(self, extractor: Extractor) -> None:
+        """Lend a reader of receipt text (the NLU's); the built-in parser remains the fallback."""
+        self.extractor = extractor
+
+    @property
+    def reader(self) -> Reader:
+        return Reader(limits=self.limits, forms=self.forms, rules=self.rules, embed=self.embed,
+                      extractor=self.extractor)
+
+    async def prepare_files(self, args: ReceiveArgs) -> ReceiveArgs:
+        """Read the file before the pipeline's transaction (parsing and OCR take seconds; the database's
+        write lock is then held only while the preview is saved)."""
+        args._read = await read_file(self.reader, args.attachments, args.form or args.text)
+        return args
+
     @action(RECEIVE, args=ReceiveArgs, internal=True)
     async def receive(self, ctx: ActionContext, args: ReceiveArgs) -> ActionResult:
         """Read a shared file and show what would be entered."""
-        if len(args.attachments) > 1:
-            raise ActionRejected("Please send one file at a time, so each gets its own preview.")
-        file = args.attachments[0]
-        if file.content is None:
-            raise DocumentRefused(file.name, "the file could not be downloaded from the chat. Try sharing it again.")
-        kind = sniff(file.name, file.content, self.limits)
-        if kind in ("csv", "xlsx"):
-            return await self._sheet(ctx, file.name, file.content, kind, args)
-        return await self._receipt(ctx, file.name, file.content, kind)
+        read = args._read or await read_file(self.reader, args.attachments, args.form or args.text)
+        if isinstance(read, SheetRead):
+            return await self._sheet(ctx, read)
+        return await self._receipt(ctx, read)
 
-    async def _sheet(self, ctx: ActionContext, name: str, data: bytes, kind: Any, args: ReceiveArgs) -> ActionResult:
-        table = await asyncio.to_thread(read_table, name, kind, data, self.limits)
-        form = await asyncio.to_thread(self._form_for, args.form or args.text, table.headers, name)
-        columns = await asyncio.to_thread(map_columns, table.headers, form, self.rules.form(form.name), self.embed)
-        if columns.missing_required:
-            raise DocumentRefused(name, f"no column gives the {form.name} field(s) "
-                                        f"{', '.join(columns.missing_required)} (headers: {', '.join(table.headers)}).")
+    async def _sheet(self, ctx: ActionContext, read: SheetRead) -> ActionResult:
+        name, form, table, columns = read.name, read.form, read.table, read.columns
         existing = await self._existing_keys(ctx, form)
-        plan = plan_rows(table, form, columns, self.rules, existing)
-        digest = hashlib.sha256(data).hexdigest()
-        before = await store.entered_before(ctx.session, form=form.name, sha256=digest)
+        plan = against_stored(read.plan, existing, self.rules.form(form.name).duplicates)
+        before = await store.entered_before(ctx.session, form=form.name, sha256=read.sha256)
         note = " ".join(filter(None, [table.note, f"This same file was already entered ({before.entered_count} "
                                       "records); its rows show as already entered." if before else ""]))
         report = rejected_csv(table.headers, plan.rejected) if plan.rejected else None
         import_id = await store.create(
-            ctx.session, kind="records", form=form.name, file_name=name, sha256=digest, created_by=ctx.actor.user,
-            origin=ctx.origin.model_dump(mode="json"), payload={"rows": plan.ready}, report=report,
-            ready=len(plan.ready), rejected=len(plan.rejected), now=ctx.now)
+            ctx.session, kind="records", form=form.name, file_name=name, sha256=read.sha256,
+            created_by=ctx.actor.user, origin=ctx.origin.model_dump(mode="json"), payload={"rows": plan.ready},
+            report=report, ready=len(plan.ready), rejected=len(plan.rejected), now=ctx.now)
         card = preview.sheet_card(import_id=import_id, file_name=name, form=form.name, ready=len(plan.ready),
                                   rejected=plan.rejected, mapping=columns.lines(table.headers),
                                   ignored=columns.ignored, note=note)
@@ -128,17 +134,6 @@ class DocumentsConnector(Connector):
                             data={"import_id": import_id, "form": form.name, "ready": len(plan.ready),
                                   "rejected": [{"row": r.row, "problems": [[p.column, p.message] for p in r.problems]}
                                                for r in plan.rejected]})
-
-    def _form_for(self, said: str, headers: list[str], name: str) -> Form:
-        words = set(re.findall(r"[a-z_]+", said.lower()))
-        for form_name, form in self.forms.items():
-            if form_name in words or f"{form_name}s" in words:
-                return form
-        guess = best_form(headers, self.forms, {n: self.rules.form(n) for n in self.forms}, self.embed)
-        if guess is None:
-            raise DocumentRefused(name, f"I can't tell which form its columns belong to ({', '.join(headers)}). "
-                                        f"Say which one with the file: {', '.join(sorted(self.forms))}.")
-        return self.forms[guess]
 
     async def _existing_keys(self, ctx: ActionContext, form: Form) -> dict[Key, str]:
         duplicates = self.rules.form(form.name).duplicates
@@ -151,20 +146,16 @@ class DocumentsConnector(Connector):
                 found.setdefault(key, record_ref(form.name, record_id))
         return found
 
-    async def _receipt(self, ctx: ActionContext, name: str, data: bytes, kind: Any) -> ActionResult:
-        form = self.forms.get("expense")
-        if form is None:
-            raise DocumentRefused(name, "there is no expense form to enter a receipt into.")
-        draft = await asyncio.to_thread(receipt_draft, name, data, kind, form, self.limits)
+    async def _receipt(self, ctx: ActionContext, read: ReceiptRead) -> ActionResult:
+        draft = read.draft
         import_id = await store.create(
-            ctx.session, kind="receipt", form=form.name, file_name=name, sha256=hashlib.sha256(data).hexdigest(),
+            ctx.session, kind="receipt", form=read.form.name, file_name=read.name, sha256=read.sha256,
             created_by=ctx.actor.user, origin=ctx.origin.model_dump(mode="json"), payload=draft.payload(),
             report=None, ready=0 if draft.missing else 1, rejected=0, now=ctx.now)
-        card = preview.receipt_card(import_id=import_id, file_name=name, read=draft.read, record=draft.record,
-                                    missing=draft.missing)
+        card = preview.receipt_card(import_id=import_id, file_name=read.name, read=draft.read, missing=draft.missing)
         return ActionResult(action=RECEIVE, status="pending", summary=card.title, card=card,
-                            data={"import_id": import_id, "form": form.name, "read": draft.read,
-                                  "record": draft.record})
+                            data={"import_id": import_id, "form": read.form.name, "read": draft.read,
+                                  "read_by": draft.read_by, "record": draft.record})
 
     @action(preview.ENTER, args=EnterArgs, internal=True)
     async def enter(self, ctx: ActionContext, args: EnterArgs) -> ActionResult:
@@ -175,7 +166,7 @@ class DocumentsConnector(Connector):
         form = self.forms[item.form]
         rows = [(r, v) for r, v in item.payload.get("rows", [])]
         if item.kind == "receipt":
-            rows = [(0, form.validate({**item.payload["record"], **args.fields}))]
+            rows = [(0, form.validate(to_record(corrected(item.payload["read"], args.fields), form)))]
         existing = await self._existing_keys(ctx, form)
         duplicates = self.rules.form(form.name).duplicates
         fresh = [(r, v) for r, v in rows if not any(k in existing for k in keys_of(v, duplicates))]

@@ -29,6 +29,8 @@ class Rejected:
 class Plan:
     ready: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    cells: dict[int, list[Any]] = field(default_factory=dict)
+    """The cells of each ready row as sent, for the report should a row be rejected later."""
 
 
 def keys_of(values: dict[str, Any], duplicates: Iterable[list[str]]) -> list[Key]:
@@ -58,6 +60,7 @@ def plan_rows(table: Table, form: Form, columns: ColumnMap, rules: CleaningRules
         for key in keys_of(values, duplicates):
             seen.setdefault(key, number)
         plan.ready.append((number, values))
+        plan.cells[number] = list(cells)
     return plan
 
 
@@ -69,3 +72,20 @@ def _duplicate(keys: list[Key], seen: dict[Key, int], existing: dict[Key, str]) 
         if key in seen:
             return [CellProblem(column, f"duplicate of row {seen[key]} (same {column.replace(',', ' and ')})")]
     return []
+
+
+def against_stored(plan: Plan, existing: dict[Key, str], duplicates: Iterable[list[str]]) -> Plan:
+    """The plan with ready rows that repeat a stored record moved to the rejected ones (in row order)."""
+    if not existing:
+        return plan
+    keys = list(duplicates)
+    ready, moved = [], []
+    for number, values in plan.ready:
+        stored = next((key for key in keys_of(values, keys) if key in existing), None)
+        if stored is None:
+            ready.append((number, values))
+            continue
+        column = stored[0]
+        problem = CellProblem(column, f"already entered as {existing[stored]} (same {column.replace(',', ' and ')})")
+        moved.append(Rejected(row=number, problems=[problem], cells=plan.cells.get(number, [])))
+    return Plan(ready=ready, rejected=sorted([*plan.rejected, *moved], key=lambda r: r.row), cells=plan.cells)

@@ -6,11 +6,13 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.models import Button, Card
+from bot.models import Button, Card, Input
 from connectors.documents.plan import Rejected
 
 ENTER, CANCEL, REPORT = "document.enter", "document.cancel", "document.report"
 SHOWN_PROBLEMS = 15
+RECEIPT_INPUTS = (("amount", "Amount", "12.40"), ("currency", "Currency (ISO code)", "EUR"),
+                  ("merchant", "Merchant", "Corner Cafe"), ("date", "Date (YYYY-MM-DD)", "2026-11-03"))
 
 
 def buttons(import_id: str, *, can_enter: bool, has_report: bool) -> tuple[Button, ...]:
@@ -45,19 +47,16 @@ def sheet_card(*, import_id: str, file_name: str, form: str, ready: int, rejecte
                 buttons=buttons(import_id, can_enter=ready > 0, has_report=bool(rejected)))
 
 
-def receipt_card(*, import_id: str, file_name: str, read: dict[str, Any], record: dict[str, Any],
-                 missing: list[str]) -> Card:
-    """The expense read from a receipt, for the user to confirm (Enter) or drop (Cancel)."""
-    fields = [(label, str(read[key])) for key, label in (("merchant", "Merchant"), ("date", "Date"))
-              if read.get(key)]
-    fields += [(name.replace("_", " ").capitalize(), str(value)) for name, value in record.items()]
-    text = (f"I could not read the {' or the '.join(missing)} on this receipt; "
-            "enter the expense by hand or send a sharper photo." if missing else
-            "Check the amount and currency against the receipt before you enter it. If something is wrong, "
-            "click Cancel and tell me the expense in your own words (“expense 12.40 EUR taxi”).")
-    return Card(title=f"Expense from {file_name}", fields=tuple(fields), text=text,
+def receipt_card(*, import_id: str, file_name: str, read: dict[str, Any], missing: list[str]) -> Card:
+    """What was read from a receipt, in inputs the user may correct before Enter (or drop with Cancel)."""
+    inputs = tuple(Input(name=name, label=label, value=str(read.get(name) or ""), placeholder=hint)
+                   for name, label, hint in RECEIPT_INPUTS)
+    text = (f"I could not read the {' or the '.join(missing)} on this receipt: type it in, then click Enter."
+            if missing else "Check the values against the receipt and correct any that are wrong "
+                            "before you click Enter.")
+    return Card(title=f"Expense from {file_name}", text=text, inputs=inputs,
                 footer="Nothing is entered until you click Enter.",
-                buttons=buttons(import_id, can_enter=not missing, has_report=False))
+                buttons=buttons(import_id, can_enter=True, has_report=False))
 
 
 def entered_text(*, form: str, file_name: str, entered: int, skipped: int, left_out: int, refs: list[str]) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from connectors.data_entry.csv_export import safe_cell
 from connectors.documents.plan import Rejected
 
+
 def rejected_csv(headers: Sequence[str], rejected: Sequence[Rejected]) -> str:
     """``row``, ``problems`` (``column: reason; ...``), then the original columns."""
     out = io.StringIO()

@@ -52,7 +52,7 @@ def _table(name: str, raw: list[tuple[int, list[Any]]], limits: Limits) -> Table
     filled = [(n, row) for n, row in raw if any(_blank(v) is False for v in row)]
     if not filled:
         raise DocumentRefused(name, "the spreadsheet is empty.")
-    header_no, header = filled[0]
+    _, header = filled[0]
     headers = [str(v).strip() if v is not None else "" for v in header]
     while headers and not headers[-1]:
         headers.pop()

@@ -22,5 +22,5 @@ def test_manifest_matches_the_adapter() -> None:
     assert settings["interactivity"]["request_url"].endswith("/slack/events")
     assert settings["event_subscriptions"]["request_url"].endswith("/slack/events")
     assert set(settings["event_subscriptions"]["bot_events"]) == {
-        "app_mention", "message.im", "app_uninstalled", "tokens_revoked"}
+        "app_mention", "message.im", "file_shared", "app_uninstalled", "tokens_revoked"}
     assert manifest["oauth_config"]["redirect_urls"][0].endswith("/slack/oauth_redirect")

@@ -14,9 +14,10 @@ from connectors.documents import RECEIVE
 from connectors.tables import records
 
 
-def interaction(action_id: str, value: str, *, user: str = "alex") -> Interaction:
+def interaction(action_id: str, value: str, *, user: str = "alex",
+                fields: dict[str, str] | None = None) -> Interaction:
     return Interaction(platform="console", workspace="local", channel="console", thread="t1", user=user,
-                       action_id=action_id, value=value, delivery_id=uuid.uuid4().hex)
+                       action_id=action_id, value=value, delivery_id=uuid.uuid4().hex, fields=fields or {})
 
 
 async def share(runtime: Runtime, name: str, data: bytes, *, user: str = "alex", text: str = "") -> Reply:
@@ -28,11 +29,14 @@ async def share(runtime: Runtime, name: str, data: bytes, *, user: str = "alex",
     return reply
 
 
-async def click(runtime: Runtime, reply: Reply, label: str, *, user: str = "alex") -> Reply:
-    """Click the button with ``label`` on the card of ``reply``."""
+async def click(runtime: Runtime, reply: Reply, label: str, *, user: str = "alex",
+                typed: dict[str, str] | None = None) -> Reply:
+    """Click the button with ``label`` on the card of ``reply``, its inputs holding ``typed`` over their values."""
     assert reply.card is not None, reply.text
     button = next(b for b in reply.card.buttons if b.label == label)
-    result = await runtime.dispatcher.handle_interaction(interaction(button.action_id, button.value, user=user))
+    fields = {i.name: i.value for i in reply.card.inputs} | (typed or {})
+    result = await runtime.dispatcher.handle_interaction(
+        interaction(button.action_id, button.value, user=user, fields=fields))
     assert result is not None
     return result
 
@@ -46,6 +50,12 @@ async def stored(runtime: Runtime, form: str) -> list[dict[str, Any]]:
 async def count(runtime: Runtime) -> int:
     async with runtime.database.transaction() as session:
         return int(await session.scalar(sa.select(sa.func.count()).select_from(records)) or 0)
+
+
+def inputs(reply: Reply) -> dict[str, str]:
+    """The values the card's inputs show."""
+    assert reply.card is not None
+    return {i.name: i.value for i in reply.card.inputs}
 
 
 def import_id(reply: Reply) -> str:

@@ -6,6 +6,7 @@ from bot.models import Attachment, Message
 from bot.runtime import Runtime
 from tests.integration.documents.chat import click, stored
 
+
 async def test_a_message_with_a_file_gets_a_preview_and_the_report_as_a_file(runtime: Runtime) -> None:
     data = b"Name,Email\nAda Lovelace,ADA@example.com\nBob,bob@\n"
     message = Message(platform="console", workspace="local", channel="console", id="m1", user="alex", text="",

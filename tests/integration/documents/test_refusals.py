@@ -6,8 +6,14 @@ import pytest
 
 from bot.runtime import Runtime
 from tests.integration.documents.chat import count, share
-from tests.integration.documents.files import (big_csv, corrupt_workbook, customers_workbook, formula_workbook,
-                                               macro_workbook, receipt_image)
+from tests.integration.documents.files import (
+    big_csv,
+    corrupt_workbook,
+    customers_workbook,
+    formula_workbook,
+    macro_workbook,
+    receipt_image,
+)
 
 
 async def test_a_50_mb_file_is_refused_for_its_size(runtime: Runtime) -> None:

@@ -88,8 +88,8 @@ async def test_cancel_enters_nothing_and_only_the_sharer_decides(runtime: Runtim
 
 @pytest.mark.parametrize("text", ["customers", ""])
 async def test_a_csv_with_other_header_names_maps_by_synonym(runtime: Runtime, text: str) -> None:
-    data = ("Customer Name;Mail;Mobile;Firm\n  grace HOPPER ; Grace@Navy.MIL ;(212) 734-9876; US Navy \n"
-            "alan turing;alan@example.com;+44 20 7946 0018;Bletchley\n").encode()
+    data = (b"Customer Name;Mail;Mobile;Firm\n  grace HOPPER ; Grace@Navy.MIL ;(212) 734-9876; US Navy \n"
+            b"alan turing;alan@example.com;+44 20 7946 0018;Bletchley\n")
     reply = await share(runtime, "people.csv", data, text=text)
     assert reply.card is not None and "2 rows ready, 0 with problems" in reply.card.title
     await click(runtime, reply, "Enter")
