@@ -56,12 +56,15 @@ def serve(
 
 
 @app.command()
-def worker() -> None:
-    """Run only the background worker (outbox, reminders, expiries)."""
+def worker(
+    host: Annotated[str, typer.Option(help="Address of the health and metrics endpoints.")] = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="Their port (default: FLOWDESK_WORKER_PORT, 9090; 0: none).")] = None,
+) -> None:
+    """Run only the background worker (outbox, reminders, expiries), with /healthz, /readyz and /metrics."""
     from bot.workerproc import run_worker
 
     settings = settings_or_exit()
-    asyncio.run(run_worker(settings))
+    asyncio.run(run_worker(settings, host=host, port=settings.worker_port if port is None else port))
 
 
 @app.command()

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     approval_expire_after_hours: float = Field(default=24.0 * 7, gt=0)
 
     console_token: str | None = None
+    worker_port: int = Field(default=9090, ge=0, le=65535)
+    """``flowdesk worker``'s /healthz, /readyz and /metrics (``FLOWDESK_WORKER_PORT``; 0: none)."""
+    rating_buttons: bool = True
+    """Thumbs up/down on the bot's replies to what it read (``FLOWDESK_RATING_BUTTONS``)."""
     forms_file: Path | None = None
     cleaning_file: Path | None = None
     documents_max_mb: float = Field(default=10, gt=0, le=100)

@@ -85,6 +85,11 @@ class Dispatcher:
             return replies.out_of_scope()
         return await self._advance(message, spec, dict(parse.args), delivery_key)
 
+    def handles(self, action_id: str) -> bool:
+        """Whether a button ``action_id`` is one this pipeline answers (adapters refuse other clicks)."""
+        return (action_id in (replies.CONFIRM, replies.CANCEL) or self.registry.spec(action_id) is not None
+                or (self.feedback is not None and self.feedback.handles(action_id)))
+
     async def handle_interaction(self, interaction: Interaction) -> Reply | None:
         """The reply to a click; None when this delivery was already handled."""
         if interaction.action_id in (replies.CONFIRM, replies.CANCEL):
@@ -96,6 +101,8 @@ class Dispatcher:
             raise AdapterError(f"unknown action {interaction.action_id!r}", status=400)
         try:
             args = spec.args.model_validate_json(interaction.value or "{}")
+            if interaction.fields and "fields" in spec.args.model_fields:  # what was typed in the card's inputs
+                args = spec.args.model_validate({**args.model_dump(), "fields": dict(interaction.fields)})
         except ValidationError as exc:
             raise AdapterError(f"invalid value for {spec.name}: {exc.errors()[0]['msg']}") from None
         actor = Actor(platform=interaction.platform, workspace=interaction.workspace,
@@ -113,6 +120,13 @@ class Dispatcher:
             args = spec.args.model_validate({"attachments": list(message.attachments), "text": message.text})
         except ValidationError as exc:
             return Reply(text=f"I couldn't take those files: {exc.errors()[0]['msg']}.")
+        prepare = getattr(self.registry.owner(DOCUMENTS), "prepare_files", None)
+        if prepare is not None:  # parse and OCR before the transaction, not while holding its write lock
+            try:
+                args = await prepare(args)
+            except ActionRejected as exc:
+                ACTIONS.labels(action=spec.name, outcome="rejected").inc()
+                return Reply(text=exc.message, private=exc.private)
         actor = _actor(message)
         return await self._execute(spec, args, actor=actor, origin=message.address(),
                                    delivery_key=delivery_key, message=message)
@@ -152,9 +166,13 @@ class Dispatcher:
             await self.feedback.completed(key=key, intent=spec.name,
                                           args=model.model_dump(mode="json", exclude_none=True))
         if spec.confirm:
-            return await self._preview(spec, model, actor=actor, message=message, delivery_key=delivery_key)
-        return await self._execute(spec, model, actor=actor, origin=message.address(),
-                                   delivery_key=delivery_key, message=message)
+            reply = await self._preview(spec, model, actor=actor, message=message, delivery_key=delivery_key)
+        else:
+            reply = await self._execute(spec, model, actor=actor, origin=message.address(),
+                                        delivery_key=delivery_key, message=message)
+        if self.feedback is not None and reply is not None and not answering:  # thumbs on the reading
+            return self.feedback.rated(reply, text=message.text, intent=spec.name, args=args)  # type: ignore[no-any-return]
+        return reply
 
     async def _reask(self, message: Message, spec: ActionSpec, args: dict[str, Any], exc: ValidationError,
                      actor: Actor, delivery_key: str, *, answering: bool = False) -> Reply | None:

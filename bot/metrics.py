@@ -37,6 +37,7 @@ async def observe_database(database: Any, *, now: datetime | None = None) -> Non
     """
     import sqlalchemy as sa
 
+    from bot.inbox import observe as observe_inbox
     from bot.storage.tables import outbox
     from connectors.tables import approvals
 
@@ -53,3 +54,4 @@ async def observe_database(database: Any, *, now: datetime | None = None) -> Non
         oldest = oldest.replace(tzinfo=UTC)
     OUTBOX_OLDEST_AGE.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
     APPROVALS_PENDING.set(pending or 0)
+    await observe_inbox(database, now=now)

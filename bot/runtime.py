@@ -28,18 +28,33 @@ log = structlog.get_logger(__name__)
 
 
 class LazyNLU:
-    """Loads the model in a thread at start so the server answers health checks meanwhile."""
+    """Loads the model in a thread at start so the server answers health checks meanwhile.
 
-    def __init__(self, loader: Callable[[], NLUEngine]) -> None:
+    ``swap`` serves another model from then on; the one it replaced is let go (``unload``)
+    once no parse or reply under way still uses it, so a long-running process holds only
+    the model that serves.
+    """
+
+    def __init__(self, loader: Callable[[], NLUEngine], *,
+                 unload: Callable[[NLUEngine], None] | None = None) -> None:
         self._loader = loader
+        self._unload = unload or forget_engine
         self._task: asyncio.Future[NLUEngine] | None = None
         self.info: dict[str, Any] = {}
+        self._in_use: dict[int, int] = {}
+        """Calls under way per engine (by id)."""
+        self._retired: list[NLUEngine] = []
+        """Replaced engines waiting for their last call to finish."""
 
     def swap(self, engine: NLUEngine) -> None:
         """Serve ``engine`` from now on; parses already under way finish on the engine they had."""
+        previous = self._task
         future: asyncio.Future[NLUEngine] = asyncio.get_running_loop().create_future()
         future.set_result(engine)
         self._task, self.info = future, engine.info
+        self._retired = [e for e in self._retired if e is not engine]
+        if previous is not None:
+            previous.add_done_callback(self._retire)  # at once when done; else when its load ends
 
     def start(self) -> None:
         if self._task is None:
@@ -48,6 +63,11 @@ class LazyNLU:
     @property
     def ready(self) -> bool:
         return self._task is not None and self._task.done() and self._task.exception() is None
+
+    @property
+    def retired(self) -> int:
+        """Replaced engines still held for calls under way."""
+        return len(self._retired)
 
     async def engine(self) -> NLUEngine:
         self.start()
@@ -59,10 +79,57 @@ class LazyNLU:
         return engine
 
     async def parse(self, message: Message) -> Parse:
-        return await (await self.engine()).parse(message)
+        engine = await self._hold()
+        try:
+            return await engine.parse(message)
+        finally:
+            self._let_go(engine)
 
     async def say(self, *, intent: str, args: dict[str, Any], status: str, summary: str) -> str | None:
-        return await (await self.engine()).say(intent=intent, args=args, status=status, summary=summary)
+        engine = await self._hold()
+        try:
+            return await engine.say(intent=intent, args=args, status=status, summary=summary)
+        finally:
+            self._let_go(engine)
+
+    async def _hold(self) -> NLUEngine:
+        engine = await self.engine()
+        self._in_use[id(engine)] = self._in_use.get(id(engine), 0) + 1
+        return engine
+
+    def _let_go(self, engine: NLUEngine) -> None:
+        left = self._in_use.pop(id(engine), 1) - 1
+        if left:
+            self._in_use[id(engine)] = left
+        self._unload_idle()
+
+    def _retire(self, task: asyncio.Future[NLUEngine]) -> None:
+        if task.cancelled() or task.exception() is not None:
+            return
+        engine = task.result()
+        if engine is not self._serving() and all(e is not engine for e in self._retired):
+            self._retired.append(engine)
+        self._unload_idle()
+
+    def _serving(self) -> NLUEngine | None:
+        task = self._task
+        return task.result() if task is not None and task.done() and not task.cancelled() \
+            and task.exception() is None else None
+
+    def _unload_idle(self) -> None:
+        serving = self._serving()
+        for engine in list(self._retired):
+            if engine is not serving and not self._in_use.get(id(engine)):
+                self._retired.remove(engine)
+                self._unload(engine)
+
+
+def forget_engine(engine: NLUEngine) -> None:
+    """Let a replaced model go: out of the NLU's cache, it is freed with its last reference."""
+    forget = getattr(type(engine), "forget", None)
+    model_dir = getattr(engine, "model_dir", None)
+    if callable(forget) and model_dir is not None and forget(model_dir, instance=engine):
+        log.info("nlu.unloaded", model_dir=str(model_dir))
 
 
 class Runtime:
@@ -87,7 +154,8 @@ class Runtime:
         from bot.lifecycle.feedback import FeedbackRecorder
 
         self.dispatcher.feedback = FeedbackRecorder(
-            self.database, model_version=lambda: (getattr(self.nlu, "info", None) or {}).get("version"))
+            self.database, model_version=lambda: (getattr(self.nlu, "info", None) or {}).get("version"),
+            buttons=settings.rating_buttons)
 
     def add_adapter(self, adapter: PlatformAdapter) -> None:
         self.adapters[adapter.platform] = adapter
@@ -159,7 +227,7 @@ def _model_watcher(database: Database, settings: Settings, lazy: LazyNLU | None)
     from bot.lifecycle.registry import ModelRegistry
     from bot.lifecycle.watcher import ModelWatcher
 
-    return ModelWatcher(ModelRegistry(database, settings.data_dir), lazy)
+    return ModelWatcher(ModelRegistry(database, settings.data_dir), lazy, configured=settings.model_dir)
 
 
 def _scale_out(settings: Settings) -> Any:

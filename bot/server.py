@@ -89,9 +89,12 @@ async def measure_requests(
 
 def _add_platform_adapters(runtime: Runtime, app: web.Application, *, host: str) -> None:
     from bot.console.adapter import ConsoleAdapter
+    from bot.console.models_page import ModelsPage
 
     settings = runtime.settings
-    runtime.add_adapter(ConsoleAdapter(runtime=runtime, exposed=not is_loopback(host), token=settings.console_token))
+    console = ConsoleAdapter(runtime=runtime, exposed=not is_loopback(host), token=settings.console_token)
+    runtime.add_adapter(console)
+    ModelsPage(runtime=runtime, guard=console.guard).add_routes(app)
     if settings.slack_enabled:
         from bot.adapters.slack import SlackAdapter
 

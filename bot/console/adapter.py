@@ -17,9 +17,10 @@ import structlog
 from aiohttp import web
 
 from bot.console import files, live, panel
-from bot.console.guard import ConsoleGuard
+from bot.console.guard import ConsoleGuard, asset_response, page_headers
 from bot.console.store import ConsoleStore, Entry
 from bot.errors import AdapterError, BotError
+from bot.inbox import Inbox, Item, Sweeper
 from bot.models import Address, Attachment, Interaction, Mention, Message, Parse, Reply
 
 PLATFORM = "console"
@@ -29,10 +30,9 @@ STATIC = Path(__file__).resolve().parent / "static"
 ASSETS = {"console.js": "text/javascript", "console.css": "text/css"}
 DEFAULT_PEOPLE = ("alex", "dana", "sam")
 SETTLE = 10.0
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 _MENTION = re.compile(r"(?<![\w.])@([A-Za-z][\w.\-]*[\w])")
 _USER = re.compile(r"^[A-Za-z][\w.\-]{0,63}$")
+MAX_TYPED = 2000
 
 log = structlog.get_logger(__name__)
 
@@ -51,6 +51,9 @@ class ConsoleAdapter:
         self.runtime = runtime
         self.guard = ConsoleGuard(exposed=exposed, token=token)
         self.store = ConsoleStore(database=runtime.database)
+        self.inbox = Inbox(runtime.database)
+        self.sweeper = Sweeper(self.inbox, platform=PLATFORM, take=self._adopted)
+        self._serving = False
         self._parses: dict[str, Parse | None] = {}
         self._busy: dict[str, set[asyncio.Task[None]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -62,6 +65,7 @@ class ConsoleAdapter:
         return self.guard.exposed
 
     def add_routes(self, app: web.Application) -> None:
+        self._serving = True  # ``flowdesk worker`` only posts into threads: it takes no messages
         app.router.add_get("/", self.page)
         app.router.add_get("/console/static/{name}", self.asset)
         app.router.add_get("/console/api/state", self.state)
@@ -75,11 +79,15 @@ class ConsoleAdapter:
 
     async def start(self) -> None:
         self._closing.clear()
+        if self._serving:
+            self.sweeper.start()
 
     async def close(self) -> None:
         self._closing.set()
+        await self.sweeper.close()
         self.store.changed.notify()
         await self.idle(timeout=10)
+        await self.inbox.close()
 
     async def idle(self, timeout: float = 30) -> None:
         """Wait until the messages handed to the pipeline have been answered."""
@@ -115,14 +123,11 @@ class ConsoleAdapter:
         if login is not None:
             return login
         self.guard.check(request)
-        return web.FileResponse(STATIC / "index.html", headers=_page_headers())
+        return web.FileResponse(STATIC / "index.html", headers=page_headers())
 
     async def asset(self, request: web.Request) -> web.StreamResponse:
         self.guard.check(request)
-        name = request.match_info["name"]
-        if name not in ASSETS:
-            raise web.HTTPNotFound()
-        return web.FileResponse(STATIC / name, headers={"Content-Type": ASSETS[name], "Cache-Control": "no-cache"})
+        return asset_response(STATIC, ASSETS, request.match_info["name"])
 
     async def state(self, request: web.Request) -> web.Response:
         """The threads the chosen user sees, who has spoken, and which threads await a reply."""
@@ -183,7 +188,10 @@ class ConsoleAdapter:
         if thread is not None and (not isinstance(thread, str) or await self.store.get(thread) is None):
             raise web.HTTPBadRequest(text="'thread' names no console thread")
         entry = await self.store.add(thread=thread, author=user, text=text, files=attached)
-        self._spawn(entry.thread, self._answer(entry, tuple(attached)))
+        item = await self.inbox.put(platform=PLATFORM, kind="message", key=f"console:{entry.id}",
+                                    payload={"entry": entry.id, "thread": entry.thread})
+        if item is not None:  # stored before the 202: a process that dies meanwhile leaves it to be adopted
+            self._spawn(entry.thread, self.inbox.run(item, lambda _: self._answer(entry, tuple(attached))))
         return web.json_response({"thread": entry.thread, "entry": entry.id}, status=202)
 
     async def post_action(self, request: web.Request) -> web.Response:
@@ -199,6 +207,7 @@ class ConsoleAdapter:
             platform=PLATFORM, workspace=WORKSPACE, channel=CHANNEL, thread=entry.thread, user=user,
             user_name=user, action_id=button["action_id"], value=button.get("value", ""), message_id=entry.id,
             delivery_id=f"console:{entry.id}:{button['action_id']}:{user}:{body.get('click', '')}",
+            fields=_typed(entry, body.get("fields")),
         )
         try:
             reply = await self.runtime.dispatcher.handle_interaction(interaction)
@@ -210,6 +219,22 @@ class ConsoleAdapter:
             else:
                 await self.store.say(thread=entry.thread, reply=reply, to=user)
         return web.json_response({"ok": True, "text": reply.text if reply else ""})
+
+    def _adopted(self, item: Item) -> None:
+        """A message whose process stopped before answering: answer it here."""
+        self._spawn(str(item.payload["thread"]), self.inbox.run(item, self._resume))
+
+    async def _resume(self, item: Item) -> None:
+        entry = await self.store.get(str(item.payload["entry"]))
+        if entry is None:
+            return
+        attached = []
+        for listed in entry.files:
+            stored = await self.store.file(listed["id"])
+            if stored is not None:
+                attached.append(Attachment(name=stored.name, mime_type=stored.mime_type, size=len(stored.content),
+                                           content=stored.content))
+        await self._answer(entry, tuple(attached))
 
     async def _answer(self, entry: Entry, attached: tuple[Attachment, ...] = ()) -> None:
         message = Message(platform=PLATFORM, workspace=WORKSPACE, channel=CHANNEL, thread=entry.thread,
@@ -253,16 +278,22 @@ class ConsoleAdapter:
         return (Path(folder) if folder else None), (f"{host}:{getattr(transport, 'port', '')}" if host else None)
 
 
-def _page_headers() -> dict[str, str]:
-    return {"Content-Security-Policy": CSP, "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer"}
-
-
 def _button(entry: Entry, index: Any) -> dict[str, Any]:
     buttons = (entry.card or {}).get("buttons") or []
     if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(buttons):
         raise web.HTTPBadRequest(text="'button' must be the index of a button on the card")
     return dict(buttons[index])
+
+
+def _typed(entry: Entry, value: Any) -> dict[str, str]:
+    """What was typed in the card's inputs: text for inputs the card really shows."""
+    names = {item.get("name") for item in (entry.card or {}).get("inputs") or []}
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or any(name not in names or not isinstance(text, str) or len(text) > MAX_TYPED
+                                          for name, text in value.items()):
+        raise web.HTTPBadRequest(text="'fields' must map inputs of the card to their text")
+    return dict(value)
 
 
 async def _json(request: web.Request) -> dict[str, Any]:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import hmac
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -74,3 +75,20 @@ def _check_same_origin(request: web.Request) -> None:
     origin = request.headers.get("Origin")
     if origin and urlsplit(origin).netloc.lower() != request.host.lower():
         raise web.HTTPForbidden(text="Console requests must come from the console's own page.")
+
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+
+
+def page_headers() -> dict[str, str]:
+    """Headers of every console page: no inline script, no framing, never cached."""
+    return {"Content-Security-Policy": CSP, "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer"}
+
+
+def asset_response(static: Path, assets: dict[str, str], name: str) -> web.FileResponse:
+    """One of a page's own script or style files; any other name is not found."""
+    if name not in assets:
+        raise web.HTTPNotFound()
+    return web.FileResponse(static / name, headers={"Content-Type": assets[name], "Cache-Control": "no-cache"})

@@ -76,11 +76,14 @@ class FakeBotFramework:
         self.app_password = app_password
         self.access_token = access_token
         self.members = dict(members or {})
+        self.instance = uuid.uuid4().hex[:12]
         self.calls: list[Call] = []
         self.refuse_posts = 0
+        """How many of the next message posts to refuse with 429 (Teams throttling)."""
         self.files: dict[str, bytes] = {}
         """Files served at ``file_url(name)`` (pre-signed download URLs of files sent to the bot)."""
-        """How many of the next message posts to refuse with 429 (Teams throttling)."""
+        self.uploaded: dict[str, bytes] = {}
+        """Files the bot put at ``upload_url(name)`` (OneDrive upload sessions of file consent cards)."""
         self.token_requests: list[str] = []
         self._ids = itertools.count(1_700_000_000_000)
         self._lock = threading.Lock()
@@ -92,7 +95,9 @@ class FakeBotFramework:
 
     @property
     def metadata_url(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}/v1/.well-known/openidconfiguration"
+        # The query names this fake: botbuilder caches keys per metadata URL for the
+        # whole process, and a later fake may be given the same port.
+        return f"http://127.0.0.1:{self.http_port}/v1/.well-known/openidconfiguration?fake={self.instance}"
 
     @property
     def service_url(self) -> str:
@@ -104,6 +109,9 @@ class FakeBotFramework:
 
     def file_url(self, name: str) -> str:
         return f"https://127.0.0.1:{self.https_port}/files/{name}?sig=presigned"
+
+    def upload_url(self, name: str) -> str:
+        return f"https://127.0.0.1:{self.https_port}/upload/{name}?session=onedrive"
 
     def start(self) -> FakeBotFramework:
         ready = threading.Event()
@@ -159,6 +167,7 @@ class FakeBotFramework:
         app.router.add_put("/teams/v3/conversations/{conversation}/activities/{activity}", self._activity)
         app.router.add_get("/teams/v3/conversations/{conversation}/members/{member}", self._member)
         app.router.add_get("/files/{name}", self._file)
+        app.router.add_put("/upload/{name}", self._upload)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         http = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -242,6 +251,17 @@ class FakeBotFramework:
         if data is None or request.query.get("sig") != "presigned":
             return web.Response(status=404)
         return web.Response(body=data, content_type="application/octet-stream")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """One-request upload session: the whole file, with its Content-Range, as OneDrive takes it."""
+        data = await request.read()
+        if request.query.get("session") != "onedrive" or \
+                request.headers.get("Content-Range") != f"bytes 0-{max(len(data) - 1, 0)}/{len(data)}":
+            return web.json_response({"error": {"code": "invalidRange"}}, status=400)
+        with self._lock:
+            self.uploaded[request.match_info["name"]] = data
+        return web.json_response({"id": "01ONEDRIVEITEM", "name": request.match_info["name"], "size": len(data)},
+                                 status=201)
 
     async def _member(self, request: web.Request) -> web.Response:
         self._record(request, {})

@@ -1,13 +1,18 @@
 """SlackAdapter: slack-bolt's AsyncApp behind our guard, in HTTP or Socket Mode.
 
-Every listener acknowledges first and hands the work to ``SlackWork`` in a task,
-so Slack gets its answer within milliseconds whatever the NLU and connectors cost.
+A listener middleware stores each delivery the bot acts on in the inbox
+(``bot.inbox``) before bolt acknowledges it; the listener then acknowledges and
+hands the stored item to ``SlackWork`` (in the work process, or in this
+process's backlog), so Slack gets its answer within milliseconds whatever the
+NLU and connectors cost, and a process that dies after the acknowledgement
+loses nothing: another serving process adopts the item when its lease ends.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 import structlog
@@ -20,27 +25,30 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot import replies
 from bot.adapters.slack import client as slack_client
 from bot.adapters.slack.backlog import Backlog
+from bot.adapters.slack.files import SlackFiles
 from bot.adapters.slack.guard import Rejected, SlackRequestGuard
 from bot.adapters.slack.installations import SqlInstallationStore, SqlOAuthStateStore
 from bot.adapters.slack.ledger import make_ledger
 from bot.adapters.slack.outgoing import SlackPoster
-from bot.adapters.slack.work import SlackWork
+from bot.adapters.slack.work import SlackWork, delivery_key
 from bot.adapters.slack.workproc import DEFAULT_RUNTIME, WorkProcess
 from bot.config import Settings
 from bot.errors import ConfigError
+from bot.inbox import Inbox, Item, Sweeper
 from bot.models import Address, Reply
 
 log = structlog.get_logger(__name__)
 
 COMMAND = "/flowdesk"
-BOT_SCOPES = ("app_mentions:read", "chat:write", "chat:write.public", "commands", "im:history",
-              "im:read", "im:write", "users:read", "users:read.email")
+BOT_SCOPES = ("app_mentions:read", "chat:write", "chat:write.public", "commands", "files:read", "files:write",
+              "im:history", "im:read", "im:write", "users:read", "users:read.email")
 WORKERS = 8
 MAX_QUEUED = 1000
 BUSY = "I'm busy right now and couldn't take that on. Please try again in a minute."
+STORED, FULL = "flowdesk_item", "flowdesk_busy"
+"""Bolt context keys the storing middleware leaves for the listener."""
 
 
 class SlackAdapter:
@@ -67,14 +75,19 @@ class SlackAdapter:
         self.guard = SlackRequestGuard(signing_secret=settings.slack_signing_secret,
                                        is_known_action=self.is_known_action) if settings.slack_signing_secret else None
         self.ledger = make_ledger(redis_url=settings.redis_url, database=runtime.database)
-        self.work = SlackWork(runtime=runtime, poster=self.poster, ledger=self.ledger, adapter=self)
+        self.files = SlackFiles(client=self.client, tokens=tokens, ledger=self.ledger,
+                                connectors=runtime.registry.connectors, api_url=settings.slack_api_url,
+                                bot_user=lambda: self.bot_user_id)
+        self.inbox = Inbox(runtime.database)
+        self.sweeper = Sweeper(self.inbox, platform=self.platform, take=self._forward)
+        self.work = SlackWork(runtime=runtime, poster=self.poster, inbox=self.inbox, adapter=self)
         self.socket: Any = None
         self.serving = False
         self.backlog = Backlog(workers=WORKERS, size=MAX_QUEUED)
         if work_process is None:  # an NLU given in code (tests) cannot be rebuilt in another process
             work_process = getattr(runtime, "lazy_nlu", None) is not None or self.WORK_RUNTIME is not None
-        self.workproc = WorkProcess(settings=settings, runtime_factory=self.WORK_RUNTIME or DEFAULT_RUNTIME) \
-            if work_process else None
+        self.workproc = WorkProcess(settings=settings, runtime_factory=self.WORK_RUNTIME or DEFAULT_RUNTIME,
+                                    on_death=self.inbox.release) if work_process else None
         self._tasks: set[asyncio.Task[None]] = set()
         runtime.directory.register(self.platform, self.poster.lookup_email)
 
@@ -90,18 +103,19 @@ class SlackAdapter:
             request_verification_enabled=bool(settings.slack_signing_secret),
             authorize=None if oauth else self._authorizer(), oauth_settings=oauth_settings,
         )
-        app.command(COMMAND)(self._on_command)
-        app.event("app_mention")(self._on_mention)
-        app.event("message")(self._on_message)
+        app.command(COMMAND, middleware=[self._storing("command")])(self._on_command)
+        app.event("app_mention", middleware=[self._storing("event", mention=True)])(self._on_mention)
+        app.event("message", middleware=[self._storing("event")])(self._on_message)
+        app.event("file_shared", middleware=[self._storing("file_shared")])(self._on_file_shared)
         app.event("app_uninstalled")(self._on_uninstalled)
         app.event("tokens_revoked")(self._on_uninstalled)
-        app.action(re.compile(r".+"))(self._on_action)
+        app.action(re.compile(r".+"), middleware=[self._storing("click")])(self._on_action)
         app.error(self._on_error)
         return app
 
     def is_known_action(self, action_id: str) -> bool:
-        """A button this bot rendered: Send/Cancel of previews or an action a connector declares."""
-        return action_id in (replies.CONFIRM, replies.CANCEL) or self.runtime.registry.spec(action_id) is not None
+        """A button this bot rendered: Send/Cancel, a connector's action, a rating (the pipeline knows which)."""
+        return bool(self.runtime.dispatcher.handles(action_id))
 
     # -- PlatformAdapter -------------------------------------------------
 
@@ -119,6 +133,8 @@ class SlackAdapter:
         self._spawn(self._learn_identity())
         if self.workproc is not None and self.serving:
             await self.workproc.start()
+        if self.serving:  # ``flowdesk worker`` and the work process take no deliveries
+            self.sweeper.start()
         if self.settings.slack_app_token and self.serving:  # ``flowdesk worker`` only sends
             from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
@@ -127,6 +143,7 @@ class SlackAdapter:
             log.info("slack.socket_mode_connected")
 
     async def close(self) -> None:
+        await self.sweeper.close()
         if self.socket is not None:
             await self.socket.close_async()
         if self.workproc is not None:
@@ -137,6 +154,7 @@ class SlackAdapter:
             for task in pending:
                 task.cancel()
         await self.ledger.close()
+        await self.inbox.close()
         if self.client.session is not None:
             await self.client.session.close()
 
@@ -188,36 +206,87 @@ class SlackAdapter:
 
         return authorize
 
-    async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:
-        if self._forward("command", body=body):
-            await ack()
-        else:
+    def _storing(self, kind: str, *, mention: bool = False) -> Callable[..., Awaitable[None]]:
+        """Listener middleware: store the delivery in the inbox before bolt acknowledges it.
+
+        Bolt acknowledges events before their listener runs, so the store
+        happens here. A retry of a stored delivery stores nothing (its key
+        exists); when the backlog is full nothing is stored and the listener
+        says "busy". A failing store raises: no acknowledgement, Slack retries.
+        """
+
+        async def store(body: dict[str, Any], context: Any, next: Callable[[], Awaitable[None]]) -> None:  # noqa: A002 - bolt's name
+            job = self._job(kind, body, mention=mention)
+            if job is not None and not self._has_room():
+                context[FULL] = True
+            elif job is not None:
+                context[STORED] = await self.inbox.put(platform=self.platform, kind=kind, key=delivery_key(job),
+                                                       payload=job)
+            await next()
+
+        return store
+
+    def _job(self, kind: str, body: dict[str, Any], *, mention: bool) -> dict[str, Any] | None:
+        """The work a delivery asks for; None for events the bot does not answer."""
+        event = body.get("event") or {}
+        if kind in ("command", "click"):
+            return {"kind": kind, "body": body}
+        if kind == "file_shared":
+            return {"kind": kind, "body": body, "event": event}
+        if mention:
+            return {"kind": kind, "body": body, "event": event, "mention": True} if event.get("user") else None
+        direct = event.get("channel_type") == "im" and event.get("subtype") in (None, "file_share") \
+            and not event.get("bot_id")
+        person = direct and event.get("user") and event.get("user") != self.bot_user_id
+        return {"kind": kind, "body": body, "event": event, "mention": False} if person else None
+
+    async def _on_command(self, ack: Any, context: Any) -> None:
+        if context.get(FULL):
             await ack(text=BUSY)
-
-    async def _on_mention(self, ack: Any, body: dict[str, Any], event: dict[str, Any]) -> None:
-        await ack()
-        if not event.get("user"):
             return
-        if not self._forward("event", body=body, event=event, mention=True):
+        await ack()
+        self._take(context.get(STORED))
+
+    async def _on_mention(self, ack: Any, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
+        await ack()
+        if context.get(FULL):
             self._spawn(self.work.busy_event(body, event, BUSY))
+        self._take(context.get(STORED))
 
-    async def _on_message(self, ack: Any, body: dict[str, Any], event: dict[str, Any]) -> None:
+    async def _on_message(self, ack: Any, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
         await ack()
-        direct = event.get("channel_type") == "im" and not event.get("subtype") and not event.get("bot_id")
-        if direct and event.get("user") and event.get("user") != self.bot_user_id:
-            if not self._forward("event", body=body, event=event, mention=False):
-                self._spawn(self.work.busy_event(body, event, BUSY))
+        if context.get(FULL):
+            self._spawn(self.work.busy_event(body, event, BUSY))
+        self._take(context.get(STORED))
 
-    async def _on_action(self, ack: Any, body: dict[str, Any]) -> None:
+    async def _on_file_shared(self, ack: Any, event: dict[str, Any], context: Any) -> None:
+        """A file shared in a direct message; the message carrying it usually comes too (taken once)."""
         await ack()
-        if not self._forward("click", body=body):
+        if context.get(FULL):
+            log.warning("slack.file_shared_dropped_busy", file=event.get("file_id"))
+        self._take(context.get(STORED))
+
+    async def _on_action(self, ack: Any, body: dict[str, Any], context: Any) -> None:
+        await ack()
+        if context.get(FULL):
             self._spawn(self.work.busy_click(body, BUSY))
+        self._take(context.get(STORED))
 
-    def _forward(self, kind: str, **job: Any) -> bool:
-        """Hand the work over: to the work process, or to this process's backlog. False: busy."""
+    def _has_room(self) -> bool:
+        """False when the work process or the backlog is too far behind (the sender is told "busy")."""
         if self.workproc is not None and self.serving:
-            return self.workproc.submit(kind, **job)
-        return self.backlog.offer(lambda: self.work.run_job({"kind": kind, **job}))
+            return self.workproc.has_room()
+        return not self.backlog.full
+
+    def _take(self, item: Item | None) -> None:
+        if item is not None and not self._forward(item):
+            log.warning("slack.left_in_inbox", key=item.key, note="adopted when its lease ends")
+
+    def _forward(self, item: Item) -> bool:
+        """Hand a stored item over: to the work process, or to this process's backlog. False: not taken."""
+        if self.workproc is not None and self.serving:
+            return self.workproc.submit(item)
+        return self.backlog.offer(lambda: self.work.run(item))
 
     async def _on_uninstalled(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.models import Button, Card, Reply
+from bot.models import Button, Card, Input, Reply
 
 HEADER_MAX = 150
 SECTION_MAX = 3000
@@ -18,6 +18,11 @@ BUTTON_TEXT_MAX = 75
 BUTTON_VALUE_MAX = 2000
 CONTEXT_MAX = 2000
 FALLBACK_MAX = 3000
+LABEL_MAX = 2000
+INPUT_VALUE_MAX = 3000
+PLACEHOLDER_MAX = 150
+INPUT_PREFIX = "flowdesk.input."
+"""Block ids of a card's inputs; a click reads their text from the payload's ``state.values``."""
 
 
 def escape(text: str) -> str:
@@ -45,8 +50,19 @@ def to_button(button: Button) -> dict[str, Any]:
     return element
 
 
+def to_input(item: Input) -> dict[str, Any]:
+    """An input block with a one-line text box, pre-filled with the value the card offers."""
+    element: dict[str, Any] = {"type": "plain_text_input", "action_id": "value"}
+    if item.value:
+        element["initial_value"] = _cut(item.value, INPUT_VALUE_MAX)
+    if item.placeholder:
+        element["placeholder"] = {"type": "plain_text", "text": _cut(item.placeholder, PLACEHOLDER_MAX)}
+    return {"type": "input", "block_id": INPUT_PREFIX + item.name, "optional": True,
+            "label": {"type": "plain_text", "text": _cut(item.label, LABEL_MAX)}, "element": element}
+
+
 def card_blocks(card: Card) -> list[dict[str, Any]]:
-    """Header, fields (in sections of ten), text, buttons and footer of a card."""
+    """Header, fields (in sections of ten), text, inputs, buttons and footer of a card."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": _cut(card.title or " ", HEADER_MAX), "emoji": True}}
     ]
@@ -58,6 +74,7 @@ def card_blocks(card: Card) -> list[dict[str, Any]]:
         blocks.append({"type": "section", "fields": fields[start:start + FIELDS_PER_SECTION]})
     if card.text:
         blocks.append(_section(card.text))
+    blocks.extend(to_input(item) for item in card.inputs)
     if card.buttons:
         blocks.append({"type": "actions", "block_id": "flowdesk.actions",
                        "elements": [to_button(b) for b in card.buttons]})

@@ -7,9 +7,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot.adapters.slack.blocks import INPUT_PREFIX
 from bot.models import Interaction, Mention, Message
 
 PLATFORM = "slack"
+MAX_TYPED = 2000
+MAX_INPUTS = 20
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _MAILTO = re.compile(r"<mailto:([^|>]+)(?:\|[^>]*)?>")
 _LINK = re.compile(r"<((?:https?|ftp)://[^|>]+)(?:\|([^>]*))?>")
@@ -81,10 +84,25 @@ def click(body: Mapping[str, Any]) -> Interaction:
         platform=PLATFORM, workspace=str(team), channel=str(channel), thread=thread, user=str(user["id"]),
         user_name=user.get("name") or user.get("username") or None, action_id=str(action["action_id"]),
         value=str(action.get("value") or ""), message_id=message_ts,
-        delivery_id=click_key(body),
+        delivery_id=click_key(body), fields=typed(body),
         ref=_ref(response_url=body.get("response_url"), channel=channel, ts=message_ts,
                  ephemeral=bool(container.get("is_ephemeral")), enterprise_id=(body.get("enterprise") or {}).get("id")),
     )
+
+
+def typed(body: Mapping[str, Any]) -> dict[str, str]:
+    """What the clicking person had typed in the card's inputs (``state.values`` of the payload)."""
+    values = (body.get("state") or {}).get("values") or {}
+    found: dict[str, str] = {}
+    for block_id, elements in values.items() if isinstance(values, dict) else ():
+        if not (isinstance(block_id, str) and block_id.startswith(INPUT_PREFIX) and isinstance(elements, dict)):
+            continue
+        element = elements.get("value")
+        text = element.get("value") if isinstance(element, dict) else None
+        found[block_id.removeprefix(INPUT_PREFIX)] = str(text or "")[:MAX_TYPED]
+        if len(found) == MAX_INPUTS:
+            break
+    return found
 
 
 def click_key(body: Mapping[str, Any]) -> str:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import blocks
 from bot.adapters.slack.client import Tokens, error_code, webhook
 from bot.errors import AdapterError
-from bot.models import Address, Reply
+from bot.models import Address, Attachment, Reply
 from connectors.base import Person
 
 log = structlog.get_logger(__name__)
@@ -29,7 +30,14 @@ class SlackPoster:
         self._names: dict[tuple[str, str], str | None] = {}
 
     async def send(self, to: Address, reply: Reply) -> dict[str, Any]:
-        """Post ``reply`` to a thread, a channel or a person; returns where it went (for ``update``)."""
+        """Post ``reply`` to a thread, a channel or a person, then its files; returns where it went."""
+        where = await self._post(to, reply)
+        if reply.attachments:
+            await self.upload(to, reply.attachments)
+        return where
+
+    async def _post(self, to: Address, reply: Reply) -> dict[str, Any]:
+        """The message itself; returns where it went (for ``update``)."""
         message = blocks.to_message(reply)
         response_url = to.ref.get("response_url")
         if reply.private and response_url:
@@ -50,6 +58,33 @@ class SlackPoster:
             raise AdapterError(f"Slack refused the message: {error_code(exc) or exc}", status=502) from exc
         return {"channel": posted["channel"], "ts": posted["ts"], "workspace": to.workspace,
                 **({"enterprise_id": to.ref["enterprise_id"]} if to.ref.get("enterprise_id") else {})}
+
+    async def upload(self, to: Address, files: Sequence[Attachment]) -> None:
+        """Share result files (a report) in the conversation, through Slack's upload flow v2.
+
+        Slack has no private files: a file that answers a private reply is shared in the
+        thread it belongs to; where the bot may not share, it goes to the person's direct messages.
+        """
+        uploads = [{"filename": f.name, "content": f.content, "title": f.name} for f in files if f.content is not None]
+        if not uploads or not (to.channel or to.user):
+            return
+        token = await self.tokens.for_workspace(to.workspace, to.ref.get("enterprise_id"))
+        try:
+            try:
+                await self._upload(token, uploads, channel=to.channel or None, user=to.user, thread=to.thread)
+            except SlackApiError as exc:
+                if error_code(exc) not in NOT_POSTABLE or not to.user or not to.channel:
+                    raise
+                await self._upload(token, uploads, channel=None, user=to.user, thread=None)
+        except SlackApiError as exc:
+            raise AdapterError(f"Slack refused the file: {error_code(exc) or exc}", status=502) from exc
+        except SlackRequestError as exc:
+            raise AdapterError(f"Slack did not take the file: {exc}", status=502) from exc
+
+    async def _upload(self, token: str, uploads: list[dict[str, Any]], *, channel: str | None, user: str | None,
+                      thread: str | None) -> None:
+        where: dict[str, Any] = {"channel": channel, "thread_ts": thread} if channel else {"channels": [user]}
+        await self.client.files_upload_v2(token=token, file_uploads=uploads, **where)
 
     async def announce(self, *, workspace: str, enterprise_id: str | None, channel: str, mrkdwn: str) -> str | None:
         """Post Slack-formatted text (a command, echoed); its ts, or None where the bot may not post."""

@@ -4,10 +4,13 @@ The web process only verifies, acknowledges and forwards: its event loop never
 waits behind NLU inference (GIL-bound tokenisation included), database writes
 or Slack calls, so acknowledgements stay fast under load. The child builds its
 own runtime from the same settings, runs the pipeline and posts the answers,
-while the web process's own worker delivers the notices it commits. Jobs
-travel as JSON lines on the child's stdin; a child that dies is started again
-(jobs it was running then are lost, and logged). When the child falls too far
-behind, the web process answers "busy" rather than letting the backlog grow.
+while the web process's own worker delivers the notices it commits. Jobs are
+inbox items (``bot.inbox``), stored before the acknowledgement, travelling as
+JSON lines on the child's stdin; a child that dies is started again, and the
+items it held are given back to the inbox (``on_death``), whose next sweep
+hands them to the new child. When the child falls
+too far behind, the web process answers "busy" rather than letting the
+backlog grow.
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ import importlib
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
+
+from bot.inbox import Item
 
 log = structlog.get_logger(__name__)
 
@@ -34,9 +39,11 @@ NICENESS = 10
 class WorkProcess:
     """The web side: starts the child, forwards jobs, restarts it if it dies."""
 
-    def __init__(self, *, settings: Any, runtime_factory: str = DEFAULT_RUNTIME) -> None:
+    def __init__(self, *, settings: Any, runtime_factory: str = DEFAULT_RUNTIME,
+                 on_death: Callable[[], Awaitable[object]] | None = None) -> None:
         self.settings = settings
         self.runtime_factory = runtime_factory
+        self.on_death = on_death
         self.proc: asyncio.subprocess.Process | None = None
         self._watch: asyncio.Task[None] | None = None
         self._closing = False
@@ -51,14 +58,22 @@ class WorkProcess:
             self._watch = asyncio.get_running_loop().create_task(self._keep_alive())
         log.info("slack.work_process_started", pid=self.proc.pid)
 
-    def submit(self, kind: str, **job: Any) -> bool:
-        """Forward a job; False when the child is down or too far behind (the caller says "busy")."""
+    def has_room(self) -> bool:
+        """False when the child is too far behind (the caller says "busy"); a child being restarted has room:
+        what is stored meanwhile is adopted when its lease ends."""
+        proc = self.proc
+        if proc is None or proc.returncode is not None or proc.stdin is None or proc.stdin.is_closing():
+            return True
+        return proc.stdin.transport.get_write_buffer_size() <= MAX_BUFFER
+
+    def submit(self, item: Item) -> bool:
+        """Forward a stored item; False when the child is down or too far behind."""
         proc = self.proc
         if proc is None or proc.returncode is not None or proc.stdin is None or proc.stdin.is_closing():
             return False
         if proc.stdin.transport.get_write_buffer_size() > MAX_BUFFER:
             return False
-        self._write({"kind": kind, **job})
+        self._write(item.to_json())
         return True
 
     async def close(self, timeout: float = 30.0) -> None:
@@ -88,6 +103,11 @@ class WorkProcess:
             if self._closing:
                 return
             log.error("slack.work_process_died", code=code)
+            if self.on_death is not None:
+                try:
+                    await self.on_death()
+                except Exception:  # noqa: BLE001 - the leases then expire by themselves
+                    log.exception("slack.work_process_release_failed")
             await asyncio.sleep(1.0)
             await self.start()
 
@@ -121,8 +141,8 @@ async def _child() -> None:
     runtime.add_adapter(adapter)
     await runtime.start(run_worker=False)
     while line := await reader.readline():
-        job = json.loads(line)
-        await adapter.backlog.put(lambda job=job: adapter.work.run_job(job))
+        item = Item.from_json(json.loads(line))
+        await adapter.backlog.put(lambda item=item: adapter.work.run(item))
     await adapter.backlog.close(timeout=60)
     await runtime.close()
 

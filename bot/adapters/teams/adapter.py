@@ -19,6 +19,7 @@ from msrest.serialization import Model
 
 from bot.adapters.teams import cards, convert
 from bot.adapters.teams.auth import authenticate, build_authentication, warm_signing_keys
+from bot.adapters.teams.consent import ConsentFiles
 from bot.adapters.teams.files import FileFetcher, max_bytes_of
 from bot.adapters.teams.handler import FlowdeskTeamsBot, open_personal_chat, send_to
 from bot.adapters.teams.jobs import Jobs
@@ -47,8 +48,9 @@ class TeamsAdapter:
         self.store = ReferenceStore(database=runtime.database)
         self.jobs = Jobs()
         self.files = FileFetcher(max_bytes=max_bytes_of(runtime.registry))
+        self.consent = ConsentFiles(folder=settings.data_dir / "teams-files")
         self.bot = FlowdeskTeamsBot(dispatcher=runtime.dispatcher, store=self.store, app_id=self.app_id,
-                                    jobs=self.jobs, files=self.files)
+                                    jobs=self.jobs, files=self.files, consent=self.consent)
         self._warming: asyncio.Task[None] | None = None
 
     def add_routes(self, app: web.Application) -> None:
@@ -62,6 +64,7 @@ class TeamsAdapter:
             self._warming.cancel()
         await self.jobs.close()
         await self.files.close()
+        await self.consent.close()
 
     async def on_activity(self, request: web.Request) -> web.Response:
         """One Bot Framework activity: 401 unless authenticated, 4xx for what cannot be handled."""

@@ -2,14 +2,17 @@
 
 Incoming activities are checked by botbuilder's own classes (issuer, audience =
 the app id, keys from the OpenID metadata with the channel's endorsement, the
-``serviceurl`` claim). Two gaps of botbuilder 4.17.1 are closed here: every
+``serviceurl`` claim). Three gaps of botbuilder 4.17.1 are closed here: every
 authentication failure becomes a 401 (botbuilder lets most of them escape as
-500), and a custom login URL is used without Microsoft's instance discovery.
+500), a custom login URL is used without Microsoft's instance discovery, and a
+token signed by a newly published key is accepted without waiting a day for the
+key cache to expire.
 """
 
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlparse
@@ -26,7 +29,7 @@ from botframework.connector.auth import (
     PasswordServiceClientCredentialFactory,
     ServiceClientCredentialsFactory,
 )
-from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
+from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor, _OpenIdMetadata
 from msal import ConfidentialClientApplication
 
 from bot.config import Settings
@@ -55,6 +58,13 @@ def is_us_government(settings: Settings) -> bool:
     return metadata.endswith("botframework.azure.us") or login.startswith(GovernmentConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX)
 
 
+def metadata_url(settings: Settings) -> str:
+    """Where the channel's signing keys are announced."""
+    if settings.teams_openid_metadata_url:
+        return settings.teams_openid_metadata_url
+    return GovernmentConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL if is_us_government(settings) else PUBLIC_METADATA
+
+
 def login_url(settings: Settings) -> str:
     """The authority the bot gets its outgoing tokens from (with a tenant segment)."""
     cloud = GovernmentConstants if is_us_government(settings) else AuthenticationConstants
@@ -77,8 +87,7 @@ def configuration(settings: Settings) -> SimpleNamespace:
         # trusts only what it is given: name the issuer and scope too.
         gov = is_us_government(settings)
         values.update(
-            TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=settings.teams_openid_metadata_url or (
-                GovernmentConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL if gov else PUBLIC_METADATA),
+            TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=metadata_url(settings),
             TO_BOT_FROM_CHANNEL_TOKEN_ISSUER=GovernmentConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER if gov else ISSUER,
             TO_CHANNEL_FROM_BOT_OAUTH_SCOPE=GovernmentConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE if gov else SCOPE,
             TO_CHANNEL_FROM_BOT_LOGIN_URL=login_url(settings),
@@ -143,12 +152,47 @@ class CredentialFactory(ServiceClientCredentialsFactory):  # type: ignore[misc] 
         return self._cache[key]
 
 
+class _RotatingKeys(_OpenIdMetadata):  # type: ignore[misc]  # untyped SDK
+    """Signing keys that are fetched again when a token names a key id not yet seen.
+
+    botbuilder means to do this (at most once an hour), but its lookup raises
+    IndexError for an unknown key id before the refresh can happen, so a key
+    rotated in by the channel was refused until the day-old cache expired.
+    A refresh on a miss is still rate-limited, so tokens with made-up key ids
+    cannot make every request fetch the keys.
+    """
+
+    MISS_REFRESH_INTERVAL = timedelta(minutes=5)
+
+    async def get(self, key_id: str) -> Any:
+        if self.last_updated < datetime.now() - timedelta(days=1):
+            await self._refresh()
+        key = self._find(key_id)
+        if key is None and self.last_updated < datetime.now() - self.MISS_REFRESH_INTERVAL:
+            await self._refresh()
+            key = self._find(key_id)
+        return key
+
+    def _find(self, key_id: str) -> Any:
+        if not any(k.get("kid") == key_id for k in self.keys):
+            return None
+        return super()._find(key_id)
+
+
+def use_rotating_keys(metadata_url: str) -> None:
+    """Make botbuilder's process-wide key cache for this URL pick up rotated keys."""
+    cached = JwtTokenExtractor.metadataCache.get(metadata_url)
+    if not isinstance(cached, _RotatingKeys):
+        JwtTokenExtractor.metadataCache[metadata_url] = _RotatingKeys(metadata_url)
+
+
 def build_authentication(settings: Settings, *, credentials_factory: ServiceClientCredentialsFactory | None = None,
                          ) -> BotFrameworkAuthentication:
     """botbuilder's authentication for these settings."""
     factory = credentials_factory or CredentialFactory(
         app_id=settings.teams_app_id or "", password=settings.teams_app_password or "",
         tenant_id=settings.teams_tenant_id)
+    use_rotating_keys(metadata_url(settings))
     return ConfigurationBotFrameworkAuthentication(configuration(settings), credentials_factory=factory)
 
 
@@ -173,7 +217,7 @@ async def warm_signing_keys(settings: Settings) -> None:
 
     botbuilder fetches them with blocking ``requests`` and caches them for a day.
     """
-    url = settings.teams_openid_metadata_url or PUBLIC_METADATA
+    url = metadata_url(settings)
     metadata = JwtTokenExtractor.get_open_id_metadata(url)
     try:
         await asyncio.to_thread(lambda: asyncio.run(metadata._refresh()))  # noqa: SLF001

@@ -7,7 +7,7 @@ falls back to ``Action.Submit`` on clients without Universal Actions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory
@@ -23,14 +23,20 @@ CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
 ERROR_TYPE = "application/vnd.microsoft.error"
 MAX_VALUE = 4000
+INPUT_PREFIX = "flowdesk.input."
+"""Ids of a card's inputs; Teams sends their text with the click's data."""
+MAX_TYPED = 2000
+MAX_INPUTS = 20
 
 
 @dataclass(frozen=True)
 class Click:
-    """A click on one of flowdesk's buttons: which action, with which JSON arguments."""
+    """A click on one of flowdesk's buttons: which action, with which JSON arguments, and what the
+    person had typed in the card's inputs."""
 
     action_id: str
     value: str
+    fields: dict[str, str] = field(default_factory=dict)
 
 
 def adaptive_card(card: Card) -> dict[str, Any]:
@@ -42,6 +48,8 @@ def adaptive_card(card: Card) -> dict[str, Any]:
         body.append({"type": "TextBlock", "text": card.text, "wrap": True})
     if card.fields:
         body.append({"type": "FactSet", "facts": [{"title": k, "value": v} for k, v in card.fields]})
+    body += [{"type": "Input.Text", "id": INPUT_PREFIX + item.name, "label": item.label, "value": item.value,
+              "placeholder": item.placeholder, "maxLength": MAX_TYPED} for item in card.inputs]
     if card.footer:
         body.append({"type": "TextBlock", "text": card.footer, "isSubtle": True, "size": "Small", "wrap": True})
     actions = []
@@ -81,7 +89,14 @@ def click_of(data: Any) -> Click | None:
     action_id, value = mark.get("action_id"), mark.get("value", "")
     if not isinstance(action_id, str) or not action_id or not isinstance(value, str) or len(value) > MAX_VALUE:
         return None
-    return Click(action_id=action_id, value=value)
+    return Click(action_id=action_id, value=value, fields=typed(data))
+
+
+def typed(data: dict[str, Any]) -> dict[str, str]:
+    """The inputs' text Teams merged into the click's data (keys are the inputs' ids)."""
+    found = {key.removeprefix(INPUT_PREFIX): str(text)[:MAX_TYPED] for key, text in data.items()
+             if isinstance(key, str) and key.startswith(INPUT_PREFIX) and isinstance(text, (str, int, float))}
+    return dict(list(found.items())[:MAX_INPUTS])
 
 
 def execute_data(value: Any) -> Any:

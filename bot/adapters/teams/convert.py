@@ -134,7 +134,7 @@ def to_interaction(activity: Activity, click: Click) -> Interaction:
         platform=PLATFORM, workspace=tenant_of(activity), channel=base, thread=thread_of(activity),
         user=user_of(activity), user_name=activity.from_property.name, action_id=click.action_id,
         value=click.value, message_id=str(activity.reply_to_id or ""), delivery_id=delivery_key(activity),
-        ref={"reference": reference_of(activity)},
+        ref={"reference": reference_of(activity)}, fields=click.fields,
     )
 
 

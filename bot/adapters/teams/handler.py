@@ -10,11 +10,13 @@ from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ConversationParameters
 
 from bot.adapters.teams import cards, convert
+from bot.adapters.teams.consent import INVOKE as FILE_CONSENT
+from bot.adapters.teams.consent import ConsentError, ConsentFiles
 from bot.adapters.teams.files import FileFetcher, files_of
 from bot.adapters.teams.jobs import Jobs
 from bot.adapters.teams.store import ReferenceStore
 from bot.errors import ActionRejected, AdapterError
-from bot.models import Address, Notice, Reply
+from bot.models import Address, Attachment, Notice, Reply
 
 log = structlog.get_logger(__name__)
 
@@ -30,12 +32,13 @@ class FlowdeskTeamsBot(ActivityHandler):  # type: ignore[misc]  # untyped SDK
     """Turns Teams activities into Messages and Interactions; answers in the same conversation."""
 
     def __init__(self, *, dispatcher: Any, store: ReferenceStore, app_id: str, jobs: Jobs,
-                 files: FileFetcher) -> None:
+                 files: FileFetcher, consent: ConsentFiles | None = None) -> None:
         self.dispatcher = dispatcher
         self.store = store
         self.app_id = app_id
         self.jobs = jobs
         self.files = files
+        self.consent = consent
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         try:
@@ -106,6 +109,9 @@ class FlowdeskTeamsBot(ActivityHandler):  # type: ignore[misc]  # untyped SDK
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         """Universal Actions; returns the invoke response itself (botbuilder's own path answers 500)."""
         activity = turn_context.activity
+        if activity.name == FILE_CONSENT and self.consent is not None:
+            await self._on_file_consent(turn_context)
+            return InvokeResponse(status=200)
         if activity.name != CARD_ACTION:
             return InvokeResponse(status=400, body={"error": f"unsupported invoke {activity.name!r}"})
         click = cards.click_of(cards.execute_data(activity.value))
@@ -121,6 +127,7 @@ class FlowdeskTeamsBot(ActivityHandler):  # type: ignore[misc]  # untyped SDK
         if reply is None:
             return cards.message_response("That click was already handled.")
         if reply.private:
+            await self._hand_files(turn_context, reply.attachments)
             return cards.message_response(reply.text or "Done.")
         if reply.replace and reply.card is not None:
             await self._replace_clicked(turn_context, reply)
@@ -157,18 +164,56 @@ class FlowdeskTeamsBot(ActivityHandler):  # type: ignore[misc]  # untyped SDK
             log.warning("teams.update_failed", activity_id=card_id, exc_info=True)
 
     async def _say(self, turn_context: TurnContext, reply: Reply) -> None:
+        """The reply where it belongs; its files are offered in the person's 1:1 chat (file consent)."""
         kind = getattr(turn_context.activity.conversation, "conversation_type", None)
+        files = reply.attachments if self.consent is not None else ()
+        message = cards.to_activity(reply.model_copy(update={"attachments": ()}) if files else reply)
         if reply.private and kind != "personal":
-            await self._say_privately(turn_context, reply)
-        else:
-            await turn_context.send_activity(cards.to_activity(reply))
+            await self._say_privately(turn_context, message, *self._offers(turn_context, files))
+            return
+        await turn_context.send_activity(message)
+        await self._hand_files(turn_context, files)
 
-    async def _say_privately(self, turn_context: TurnContext, reply: Reply) -> None:
+    async def _hand_files(self, turn_context: TurnContext, files: tuple[Attachment, ...]) -> None:
+        """Offer result files in the person's 1:1 chat (file consent cards work only there)."""
+        offers = self._offers(turn_context, files)
+        if not offers:
+            return
+        if getattr(turn_context.activity.conversation, "conversation_type", None) == "personal":
+            for offer in offers:
+                await turn_context.send_activity(offer)
+        else:
+            await self._say_privately(turn_context, *offers)
+
+    def _offers(self, turn_context: TurnContext, files: tuple[Attachment, ...]) -> list[Activity]:
+        """File consent cards for ``files``, for the person who caused the reply."""
+        if self.consent is None:
+            return []
+        user = convert.user_of(turn_context.activity)
+        return [self.consent.offer(file, user=user) for file in files if file.content is not None]
+
+    async def _on_file_consent(self, turn_context: TurnContext) -> None:
+        """Allow: upload the file to the person's OneDrive and show it; Decline: drop it."""
+        assert self.consent is not None
+        activity = turn_context.activity
+        value = activity.value if isinstance(activity.value, dict) else {}
+        try:
+            offered = self.consent.take(value.get("context"), user=convert.user_of(activity))
+            if value.get("action") != "accept":
+                self.consent.forget(offered.id)
+                await turn_context.send_activity(MessageFactory.text(f"OK, I won't save {offered.name}."))
+                return
+            await turn_context.send_activity(await self.consent.upload(offered, value.get("uploadInfo")))
+        except ConsentError as exc:
+            await turn_context.send_activity(MessageFactory.text(str(exc)))
+
+    async def _say_privately(self, turn_context: TurnContext, *activities: Activity) -> None:
         """Teams has no ephemeral messages: a private reply goes to a 1:1 chat with the user."""
         activity = turn_context.activity
         try:
             conversation_id = await open_personal_chat(turn_context, activity.from_property, self.store)
-            await send_to(turn_context, conversation_id, cards.to_activity(reply))
+            for message in activities:
+                await send_to(turn_context, conversation_id, message)
         except Exception:  # noqa: BLE001 - the user is told where to look instead
             log.warning("teams.private_failed", exc_info=True)
             await turn_context.send_activity(MessageFactory.text(

@@ -54,6 +54,7 @@
       box.append(list);
     }
     if (card.text) box.append(el("div", { class: "body" }, card.text));
+    if (card.inputs && card.inputs.length) box.append(inputsEl(card.inputs, entry));
     if (card.buttons && card.buttons.length) {
       const row = el("div", { class: "buttons" });
       card.buttons.forEach((button, index) => {
@@ -65,6 +66,34 @@
     }
     if (card.footer) box.append(el("div", { class: "footer" }, card.footer));
     return box;
+  }
+
+  // What was typed in a card's inputs survives the re-renders of the live thread.
+  const typed = new Map();
+  const typedKey = (entry, name) => `${entry.id}:${name}`;
+
+  function inputsEl(inputs, entry) {
+    const form = el("div", { class: "inputs" });
+    for (const item of inputs) {
+      const id = `input-${entry.id}-${item.name}`;
+      const key = typedKey(entry, item.name);
+      const box = el("input", { type: "text", id, name: item.name, maxLength: 2000, placeholder: item.placeholder || "",
+                                value: typed.has(key) ? typed.get(key) : item.value || "" });
+      box.addEventListener("input", () => typed.set(key, box.value));
+      form.append(el("label", { htmlFor: id }, item.label), box);
+    }
+    return form;
+  }
+
+  function typedIn(entry) {
+    const inputs = (entry.card && entry.card.inputs) || [];
+    if (!inputs.length) return undefined;
+    const fields = {};
+    for (const item of inputs) {
+      const key = typedKey(entry, item.name);
+      fields[item.name] = typed.has(key) ? typed.get(key) : item.value || "";
+    }
+    return fields;
   }
 
   const size = (n) => n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1048576).toFixed(1)} MB`;
@@ -238,10 +267,12 @@
   async function click(entry, index, row) {
     for (const button of row.querySelectorAll("button")) button.disabled = true;
     try {
-      await api("/console/api/actions", { user: view.user, entry: entry.id, button: index, click: crypto.randomUUID ? crypto.randomUUID() : String(Math.random()) });
+      await api("/console/api/actions", { user: view.user, entry: entry.id, button: index, fields: typedIn(entry), click: crypto.randomUUID ? crypto.randomUUID() : String(Math.random()) });
     } catch (_) {
-      for (const button of row.querySelectorAll("button")) button.disabled = false;
+      // the error is shown; the buttons are enabled again below
     }
+    // A card the click replaced is drawn anew; one it left (a rating) keeps working.
+    for (const button of row.querySelectorAll("button")) button.disabled = false;
     scheduleRefresh();
   }
 

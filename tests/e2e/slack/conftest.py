@@ -71,7 +71,7 @@ class Bot:
 
 async def start_bot(tmp_path: Path, fake: FakeSlack, *, smtp_port: int | None = None,
                     extra: dict[str, str] | None = None, database_url: str | None = None,
-                    nlu: Any = None) -> tuple[Bot, Any]:
+                    nlu: Any = None, connectors: dict[str, Any] | None = None) -> tuple[Bot, Any]:
     env = {
         "FLOWDESK_DATA_DIR": str(tmp_path / "data"),
         "FLOWDESK_SLACK_SIGNING_SECRET": SECRET,
@@ -83,8 +83,8 @@ async def start_bot(tmp_path: Path, fake: FakeSlack, *, smtp_port: int | None = 
         **(extra or {}),
     }
     settings = load_settings(environ=env)
-    registry = ConnectorRegistry.load(settings.model_dump(),
-                                      classes={"approvals": ApprovalsConnector, "email": EmailConnector})
+    classes = connectors or {"approvals": ApprovalsConnector, "email": EmailConnector}
+    registry = ConnectorRegistry.load(settings.model_dump(), classes=classes)
     nlu = ScriptedNLU() if nlu is None else nlu
     runtime = Runtime(settings=settings, nlu=nlu, registry=registry)
     runtime.worker.poll_interval = 0.2

@@ -31,8 +31,10 @@ async def test_slash_command_to_decision_told_in_thread(bot: Bot) -> None:
     assert "Dana Kim" in block_texts(card["blocks"])
     acknowledged = await bot.slack.wait_for(
         lambda: [c for c in bot.slack.of("chat.postMessage") if c.args.get("thread_ts") == thread
-                 and "APR-" in c.args["text"] and not c.args.get("blocks")])
+                 and "APR-" in c.args["text"] and "approval.approve" not in str(c.args)])
     assert "Dana Kim" in acknowledged[0].args["text"]
+    rating = [e["text"]["text"] for b in acknowledged[0].args["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert rating == ["👍", "👎"]  # the requester may rate how the request was read
 
     response = await bot.player.click(card, action_id="approval.approve", user="UDANA0001", user_name="dana")
     assert response.status == 200

@@ -16,7 +16,7 @@ async def _preview(bot: Bot) -> dict[str, Any]:
     assert (await bot.player.command(EMAIL, user="W111")).status == 200
     card = await bot.slack.wait_for(lambda: posted_card(bot.slack, "flowdesk.confirm"))
     labels = [e["text"]["text"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert labels == ["Send", "Cancel"]
+    assert labels == ["Send", "Cancel", "👍", "👎"]  # the preview also rates the reading
     assert "sam@example.com" in block_texts(card["blocks"])
     return card
 

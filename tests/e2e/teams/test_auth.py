@@ -71,3 +71,20 @@ async def test_valid_token_is_accepted(teams: TeamsChannel, nlu: Any, age: str) 
     assert status == 201
     calls = await teams.bf.wait_for(lambda c: len(c) >= 1)
     assert calls[0].authorized and "milk" in calls[0].body["text"]
+
+
+async def test_a_key_rotated_in_is_accepted_once_the_cache_may_refresh(bf: Any, teams: TeamsChannel, nlu: Any) -> None:
+    """The channel publishes a new key: a token it signs is refused only while the key cache is fresh."""
+    from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
+
+    nlu.teach(TEXT, "note.add", title="milk")
+    assert (await teams.post(teams.personal_message(TEXT)))[0] == 201  # the keys are now cached
+    rotated = SigningKey()
+    bf.keys.append(rotated)
+    token = rotated.token(audience=APP_ID, service_url=bf.service_url)
+    assert (await teams.post(teams.personal_message(TEXT), token=token))[0] == 401  # a miss refreshes at most every 5 min
+    cache = JwtTokenExtractor.metadataCache[bf.metadata_url]
+    cache.last_updated -= cache.MISS_REFRESH_INTERVAL
+    assert (await teams.post(teams.personal_message(TEXT), token=token))[0] == 201
+    calls = await teams.bf.wait_for(lambda c: len(c) >= 2)
+    assert all(call.authorized for call in calls)

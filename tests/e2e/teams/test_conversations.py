@@ -162,7 +162,7 @@ async def test_preview_send_and_cancel(teams: TeamsChannel, nlu: Any) -> None:
     assert (await teams.post(asked))[0] == 201
     calls = await teams.bf.wait_for(lambda c: any(card_of(x.body) for x in c if x.method == "POST"))
     card = next(card_of(x.body) for x in calls if x.method == "POST" and card_of(x.body))
-    assert [a["title"] for a in card["actions"]] == ["Send", "Cancel"]
+    assert [a["title"] for a in card["actions"]] == ["Send", "Cancel", "👍", "👎"]  # then the reading's rating
     assert all(a["type"] == "Action.Execute" for a in card["actions"])
 
     status, body = await teams.post(teams.execute(button(card, "Send"), sender=APPROVER, card_id="1700000000001",

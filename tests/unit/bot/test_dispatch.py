@@ -92,7 +92,7 @@ async def test_list_argument_filled_from_mentions(runtime: Runtime, notebook: No
 async def test_send_runs_the_previewed_action_once(runtime: Runtime, notebook: NotebookConnector) -> None:
     preview = await runtime.dispatcher.handle_message(said("shout hello at sam", 1))
     assert preview is not None and preview.card is not None
-    assert [b.label for b in preview.card.buttons] == ["Send", "Cancel"]
+    assert [b.label for b in preview.card.buttons] == ["Send", "Cancel", "👍", "👎"]  # then the reading's rating
     assert notebook.shouts == []
     done = await runtime.dispatcher.handle_interaction(click(preview, "Send"))
     assert done is not None and done.replace and done.card is not None and done.card.buttons == ()
