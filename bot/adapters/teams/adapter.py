@@ -48,7 +48,7 @@ class TeamsAdapter:
         self.store = ReferenceStore(database=runtime.database)
         self.jobs = Jobs()
         self.files = FileFetcher(max_bytes=max_bytes_of(runtime.registry))
-        self.consent = ConsentFiles(folder=settings.data_dir / "teams-files")
+        self.consent = ConsentFiles(database=runtime.database)
         self.bot = FlowdeskTeamsBot(dispatcher=runtime.dispatcher, store=self.store, app_id=self.app_id,
                                     jobs=self.jobs, files=self.files, consent=self.consent)
         self._warming: asyncio.Task[None] | None = None

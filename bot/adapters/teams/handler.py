@@ -169,14 +169,14 @@ class FlowdeskTeamsBot(ActivityHandler):  # type: ignore[misc]  # untyped SDK
         files = reply.attachments if self.consent is not None else ()
         message = cards.to_activity(reply.model_copy(update={"attachments": ()}) if files else reply)
         if reply.private and kind != "personal":
-            await self._say_privately(turn_context, message, *self._offers(turn_context, files))
+            await self._say_privately(turn_context, message, *(await self._offers(turn_context, files)))
             return
         await turn_context.send_activity(message)
         await self._hand_files(turn_context, files)
 
     async def _hand_files(self, turn_context: TurnContext, files: tuple[Attachment, ...]) -> None:
         """Offer result files in the person's 1:1 chat (file consent cards work only there)."""
-        offers = self._offers(turn_context, files)
+        offers = await self._offers(turn_context, files)
         if not offers:
             return
         if getattr(turn_context.activity.conversation, "conversation_type", None) == "personal":
@@ -185,12 +185,12 @@ class FlowdeskTeamsBot(ActivityHandler):  # type: ignore[misc]  # untyped SDK
         else:
             await self._say_privately(turn_context, *offers)
 
-    def _offers(self, turn_context: TurnContext, files: tuple[Attachment, ...]) -> list[Activity]:
+    async def _offers(self, turn_context: TurnContext, files: tuple[Attachment, ...]) -> list[Activity]:
         """File consent cards for ``files``, for the person who caused the reply."""
         if self.consent is None:
             return []
         user = convert.user_of(turn_context.activity)
-        return [self.consent.offer(file, user=user) for file in files if file.content is not None]
+        return [await self.consent.offer(file, user=user) for file in files if file.content is not None]
 
     async def _on_file_consent(self, turn_context: TurnContext) -> None:
         """Allow: upload the file to the person's OneDrive and show it; Decline: drop it."""
@@ -198,9 +198,9 @@ class FlowdeskTeamsBot(ActivityHandler):  # type: ignore[misc]  # untyped SDK
         activity = turn_context.activity
         value = activity.value if isinstance(activity.value, dict) else {}
         try:
-            offered = self.consent.take(value.get("context"), user=convert.user_of(activity))
+            offered = await self.consent.take(value.get("context"), user=convert.user_of(activity))
             if value.get("action") != "accept":
-                self.consent.forget(offered.id)
+                await self.consent.forget(offered.id)
                 await turn_context.send_activity(MessageFactory.text(f"OK, I won't save {offered.name}."))
                 return
             await turn_context.send_activity(await self.consent.upload(offered, value.get("uploadInfo")))

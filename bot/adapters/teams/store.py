@@ -46,6 +46,18 @@ users = sa.Table(
     sa.Index("ix_teams_users_teams_id", "teams_id"),
 )
 
+offered_files = sa.Table(
+    "teams_offered_files",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("user", sa.String(256), nullable=False),
+    sa.Column("name", sa.String(512), nullable=False),
+    sa.Column("mime_type", sa.String(255), nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("offered_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+"""Result files offered in a file consent card, waiting for the person's Allow (see ``consent``)."""
+
 
 class ReferenceStore:
     """Reads and writes the two tables; every write is an upsert."""

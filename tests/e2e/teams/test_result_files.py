@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import sqlalchemy as sa
 
+from bot.adapters.teams.store import offered_files
 from connectors.data_entry import DataEntryConfig, DataEntryConnector
 from connectors.documents import DocumentsConfig, DocumentsConnector
 from tests.e2e.teams.conftest import (
@@ -130,5 +132,28 @@ async def test_another_person_cannot_take_the_file_and_decline_drops_it(bf: Fake
         calls = await bf.wait_for(lambda c: any("no longer available" in (x.body.get("text") or "") for x in c)
                                   and any("isn't one of flowdesk's" in (x.body.get("text") or "") for x in c))
         await asyncio.sleep(0.3)
+        assert await waiting_files(teams) == 0
     assert bf.uploaded == {}
-    assert not list((data_dir / "teams-files").glob("*.bin"))
+
+
+async def test_the_allow_may_reach_another_replica(bf: FakeBotFramework, signing_key: SigningKey,
+                                                   tmp_path: Path) -> None:
+    """The offered file waits in the shared database, not on the disk of the replica that offered it."""
+    shared = {"FLOWDESK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"}
+    async with serve(bf, signing_key, tmp_path / "one", ScriptedNLU(), extra=documents(), **shared) as one:
+        await _trusting(one, bf)
+        card, conversation = await report_offered(one)
+        async with serve(bf, signing_key, tmp_path / "two", ScriptedNLU(), extra=documents(), **shared) as two:
+            await _trusting(two, bf)
+            assert (await two.post(consent_answer(two, card, conversation)))[0] == 200
+            await bf.wait_for(lambda c: any(a.get("contentType") == INFO for x in c
+                                            for a in x.body.get("attachments") or []))
+            assert await waiting_files(two) == 0
+    assert bf.uploaded["people-rejected-rows.csv"].startswith(b"row,problems,Name,Email")
+
+
+async def waiting_files(teams: TeamsChannel) -> int:
+    """How many offered files still wait for an answer."""
+    assert teams.runtime is not None
+    async with teams.runtime.database.sessions() as session:
+        return int((await session.execute(sa.select(sa.func.count()).select_from(offered_files))).scalar_one())
