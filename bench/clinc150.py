@@ -5,8 +5,11 @@
 Protocol: ``intents.train.train`` learns from train.jsonl (150 intents + 100 out-of-scope
 examples); it holds out a stratified 10% of train.jsonl (at most 1,000 examples), on which it fits the temperature and
 picks the out-of-scope threshold. val.jsonl (3,000 in-scope + 100 out-of-scope) is used only
-for the figures below, as a test set (the official test split is not on disk). A second row
-shows, for reference only, the same model with the threshold that would be best on val.
+for the figures below, as a test set (the official test split is not on disk). Two more
+columns: the threshold picked on validation as the issue's protocol has it, emulated by
+cross-fitting (picked on one half of val, by the training rule or for a 96% in-scope target,
+and judged on the other half; means over ten halves), and, for reference only, the threshold
+that would be best on val itself.
 The encoder serves through ONNX Runtime when it is installed (``--torch`` adds a row for the
 same model served by torch). Prints a table and saves bench/results/clinc150.json.
 """
@@ -114,6 +117,7 @@ def measure(model_dir: Path, val: list, train_s: float | None, runtime: str = "a
                 "load_average_1min": [round(load_before, 2), round(load_after, 2)],
                 "training": manifest["training"], "held_out": manifest["metrics"],
                 "val_best_threshold": _best_on_val(val, probs, sims.max(1), clf.labels),
+                "threshold_picked_on_val": _picked_on_val(val, probs, sims.max(1), clf.labels),
                 "worst_confusions": report.confusions[:10]})
     return row
 
@@ -182,21 +186,75 @@ def _scores(val: list, probs: np.ndarray, labels: list[str]) -> dict[str, object
             "val_ece_in_scope": round(expected_calibration_error(conf[is_in], top[is_in] == gold[is_in]), 4)}
 
 
+def _picked_on_val(val: list, probs: np.ndarray, score: np.ndarray, labels: list[str], *,
+                   splits: int = 5) -> dict[str, object]:
+    """The issue's protocol, thresholds picked on validation, without a test split on disk.
+
+    val is cut in two halves (stratified by intent, out-of-scope included) five times
+    over; a threshold is picked on one half and judged on the other, each half taking
+    both roles; the figures are means over the ten judged halves. Two ways to pick:
+    ``product``, the rule ``flowdesk train`` applies when out-of-scope examples are known
+    (``choose_threshold``), and ``target_96``, the most out-of-scope recall that keeps
+    in-scope accuracy at 96% on the picking half (the goal).
+    """
+    from intents.calibrate import choose_threshold
+
+    gold = np.array([e.intent for e in val])
+    is_in = gold != OUT_OF_SCOPE
+    correct = np.array(labels)[probs.argmax(1)] == gold
+
+    def product(pick: np.ndarray) -> float:
+        return choose_threshold(score[pick & is_in], correct[pick & is_in], score[pick & ~is_in]).value
+
+    def target_96(pick: np.ndarray) -> float:
+        return _goal_threshold(correct[pick & is_in], score[pick & is_in], score[pick & ~is_in], 0.96)
+
+    rows: dict[str, object] = {}
+    for name, rule in (("product", product), ("target_96", target_96)):
+        accs, recs, thresholds = [], [], []
+        for seed in range(splits):
+            rng = np.random.default_rng(seed)
+            half = np.zeros(len(val), dtype=bool)
+            for label in np.unique(gold):
+                members = np.flatnonzero(gold == label)
+                rng.shuffle(members)
+                half[members[: len(members) // 2]] = True
+            for pick, judge in ((half, ~half), (~half, half)):
+                thr = rule(pick)
+                accs.append(float(np.mean(correct[judge & is_in] & (score[judge & is_in] >= thr))))
+                recs.append(float(np.mean(score[judge & ~is_in] < thr)))
+                thresholds.append(thr)
+        rows[name] = {"intent_accuracy": round(float(np.mean(accs)), 4), "oos_recall": round(float(np.mean(recs)), 4),
+                      "intent_accuracy_range": [round(min(accs), 4), round(max(accs), 4)],
+                      "oos_recall_range": [round(min(recs), 4), round(max(recs), 4)],
+                      "threshold_range": [round(min(thresholds), 4), round(max(thresholds), 4)],
+                      "halves": len(accs)}
+    return rows
+
+
+def _goal_threshold(correct_in: np.ndarray, score_in: np.ndarray, score_oos: np.ndarray, target: float) -> float:
+    """The threshold with the most out-of-scope recall at in-scope accuracy >= ``target``
+    (when none reaches it, the one with the best accuracy + recall)."""
+    best = (-np.inf, 0.0)
+    for t in np.unique(np.concatenate([score_in, score_oos])):
+        acc = float(np.mean(correct_in & (score_in >= t)))
+        rec = float(np.mean(score_oos < t))
+        value = rec + (1.0 if acc >= target else acc - 1.0)
+        if value > best[0]:
+            best = (value, float(t))
+    return best[1]
+
+
 def _best_on_val(val: list, probs: np.ndarray, score: np.ndarray, labels: list[str]) -> dict[str, float]:
     """Reference only: the threshold on ``score`` that is best on val itself, keeping
     in-scope accuracy >= 96% (the goal) when possible, else maximising accuracy + recall."""
     gold = np.array([e.intent for e in val])
     is_in = gold != OUT_OF_SCOPE
-    top = np.array(labels)[probs.argmax(1)]
-    conf = score
-    best = (-1.0, 0.0, 0.0, 0.0)
-    for t in np.unique(conf):
-        acc = float(np.mean((top[is_in] == gold[is_in]) & (conf[is_in] >= t)))
-        rec = float(np.mean(conf[~is_in] < t))
-        value = rec + (1.0 if acc >= 0.96 else acc - 1.0)
-        if value > best[0]:
-            best = (value, float(t), acc, rec)
-    return {"threshold": best[1], "intent_accuracy": round(best[2], 4), "oos_recall": round(best[3], 4)}
+    correct = np.array(labels)[probs.argmax(1)] == gold
+    t = _goal_threshold(correct[is_in], score[is_in], score[~is_in], 0.96)
+    acc = float(np.mean(correct[is_in] & (score[is_in] >= t)))
+    rec = float(np.mean(score[~is_in] < t))
+    return {"threshold": t, "intent_accuracy": round(acc, 4), "oos_recall": round(rec, 4)}
 
 
 def frozen_baseline(data: Path, val: list) -> dict[str, object]:
@@ -259,7 +317,8 @@ def _table(results: dict[str, object]) -> None:
 
     table = Table(title=f"CLINC150 val (3,000 in-scope + 100 out-of-scope), {results['machine']}")
     cols = ["runtime", "in-scope acc", "OOS recall", "OOS precision", "acc w/o rejection", "ECE",
-            "p50 ms", "p95 ms", "msg/s batched", "train s", "val-best thr: acc / recall"]
+            "p50 ms", "p95 ms", "msg/s batched", "train s", "thr picked on val (rule): acc / recall",
+            "thr picked on val (96% target): acc / recall", "val-best thr: acc / recall"]
     table.add_column("method")
     for c in cols:
         table.add_column(c, justify="right")
@@ -270,10 +329,14 @@ def _table(results: dict[str, object]) -> None:
         if not isinstance(r, dict):
             continue
         best = r["val_best_threshold"]
+        picked = r.get("threshold_picked_on_val") or {}
+        rule, target = picked.get("product") or {}, picked.get("target_96") or {}
         vals = [r.get("encoder_runtime"), r.get("intent_accuracy"), r.get("oos_recall"), r.get("oos_precision"),
                 r.get("in_scope_accuracy_no_rejection"), r.get("val_ece_in_scope"),
                 r.get("latency_ms_p50"), r.get("latency_ms_p95"), r.get("messages_per_s_batched"),
-                r.get("train_seconds"), f"{best['intent_accuracy']} / {best['oos_recall']}"]
+                r.get("train_seconds"), f"{rule.get('intent_accuracy')} / {rule.get('oos_recall')}",
+                f"{target.get('intent_accuracy')} / {target.get('oos_recall')}",
+                f"{best['intent_accuracy']} / {best['oos_recall']}"]
         table.add_row(name, *("-" if v is None else str(v) for v in vals))
     Console(width=220).print(table)
     if isinstance(results.get("onnx_vs_torch"), dict):

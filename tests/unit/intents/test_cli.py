@@ -48,3 +48,11 @@ def test_train_names_the_bad_line_and_writes_nothing(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert f"{data}:5:" in result.stderr and "'text'" in result.stderr
     assert not (tmp_path / "m").exists()
+
+
+def test_train_refuses_more_frozen_layers_than_the_encoder_has(tmp_path: Path) -> None:
+    data = write_tiny(tmp_path / "d.jsonl")
+    result = CliRunner().invoke(_app(), ["train", "--data", str(data), "--out", str(tmp_path / "m"),
+                                         "--frozen-layers", "7"])
+    assert result.exit_code == 2 and "--frozen-layers" in result.output
+    assert not (tmp_path / "m").exists()
