@@ -99,7 +99,7 @@ def _plan_starts(job: Job, first: dict[str, torch.Tensor]) -> None:
     for slot in active(job.slots, job.chosen):
         if slot.kind == "choice" or (job.tagging is None and math.exp(job.none[slot.path]) > 0.5):
             continue
-        cands = candidates(slot, job.text, job.pieces)
+        cands = tagged(job, slot, candidates(slot, job.text, job.pieces))
         if not cands:
             continue
         starts: dict[int, float] = {}
@@ -182,6 +182,19 @@ def decide(job: Job) -> dict[str, Any]:
             taken.append((cand.start, cand.end))
             break
     return values
+
+
+def tagged(job: Job, slot: Slot, cands: list[Candidate]) -> list[Candidate]:
+    """A free-text slot's candidates narrowed to the spans the tagger proposes, when it proposes any.
+
+    The generator still chooses among them (or no value); it no longer weighs spans no
+    reader of the message would take, such as a subject cut before its last words.
+    """
+    if job.tagging is None or slot.kind != "text":
+        return cands
+    proposed = {(a, b) for a, b, _ in job.tagging.spans(slot.path)}
+    kept = [c for c in cands if _chars(job, c) in proposed]
+    return kept or cands
 
 
 def _chars(job: Job, cand: Candidate) -> tuple[int, int]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bot.models import Message
 from intents.data import data_sha256
 from intents.pipeline import SHIPPED, NLU
@@ -51,3 +53,15 @@ def test_shipped_model_fills_arguments_with_the_tagger() -> None:
     assert parse.intent == "approval.request"
     assert parse.args["approver"] == "U024BE7LH"
     assert parse.args["amount"] == 1200 and parse.args["currency"] == "USD"
+
+
+@pytest.mark.parametrize(("text", "intent", "path", "value"), [
+    ("get <@U024BE7LH> to OK the lease renewal with Initech", "approval.request", "subject",
+     "the lease renewal with Initech"),
+    ("shoot an email to @dana telling her the launch moved to Friday", "email.send", "body",
+     "the launch moved to Friday"),
+])
+def test_a_value_the_tagger_reads_whole_is_not_cut_short(text: str, intent: str, path: str, value: str) -> None:
+    """The generator chooses among the tagger's spans, so it cannot stop after the first two words."""
+    [args] = NLU.load().fill([text], [intent])
+    assert args[path] == value
