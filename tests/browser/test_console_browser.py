@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.browser.conftest import PLAYWRIGHT_MISSING, Serve, artifact, no_console_errors
-from tests.browser.flows import ASK_APPROVAL, LOG_HOURS, SEND_EMAIL
+from bot.models import Message, Parse
+from tests.browser.flows import ASK_APPROVAL, LOG_HOURS, SEND_EMAIL, scripted_nlu
 
 expect = pytest.importorskip("playwright.async_api", reason=PLAYWRIGHT_MISSING).expect
 
@@ -180,3 +182,50 @@ async def test_a_file_is_attached_from_the_keyboard_and_downloaded_back(serve: S
         download = await info.value
         assert download.suggested_filename == "orders.csv"
         assert Path(await download.path()).read_bytes() == sheet.read_bytes()
+
+
+class HeldNLU:
+    """The browser tests' scripted NLU, except that one text waits until the test lets it through."""
+
+    def __init__(self, held: str) -> None:
+        self.inner = scripted_nlu()
+        self.info = self.inner.info
+        self.held = held
+        self.release = asyncio.Event()
+
+    async def parse(self, message: Message) -> Parse:
+        if message.text == self.held:
+            await self.release.wait()
+        return await self.inner.parse(message)
+
+    async def say(self, *, intent: str, args: dict[str, Any], status: str, summary: str) -> str | None:
+        return await self.inner.say(intent=intent, args=args, status=status, summary=summary)
+
+
+async def test_a_card_drawn_again_keeps_the_keyboard_focus(serve: Serve, browser: BrowserContext) -> None:
+    """The focus is on Send when the thread turns busy and idle again (the card is drawn anew
+    each time): Enter still sends."""
+    nlu = HeldNLU("what can you do?")
+    async with serve(nlu=nlu) as served:
+        page = await browser.new_page()
+        await page.goto(served.url)
+        await act_as(page, "sam")
+        await say(page, SEND_EMAIL)
+        preview = page.get_by_role("group", name="Send this email?")
+        await expect(preview).to_be_visible()
+        send = preview.get_by_role("button", name="Send")
+        await send.focus()
+        first = await send.element_handle()
+        thread = page.locator("li.thread").first
+        await page.evaluate("""(thread) => fetch('/console/api/messages', {method: 'POST', credentials: 'same-origin',
+            headers: {'Content-Type': 'application/json'},
+            body: JSON.stringify({user: 'sam', text: 'what can you do?', thread})})""",
+                            await thread.get_attribute("data-thread"))
+        await expect(thread).to_contain_text("working on it")
+        assert not await first.evaluate("node => node.isConnected"), "the card was not drawn again"
+        await expect(send).to_be_focused()
+        nlu.release.set()
+        await expect(thread).not_to_contain_text("working on it")
+        await expect(send).to_be_focused()
+        await page.keyboard.press("Enter")
+        await expect(preview).to_contain_text("Sent by sam")

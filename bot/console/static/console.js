@@ -162,10 +162,13 @@
     const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
     let grew = false;
     const alive = new Set();
+    let previous = null;
     for (const thread of threads) {
       let view_ = view.threads.get(thread.id);
       if (!view_) { view_ = threadEl(thread.id); view.threads.set(thread.id, view_); grew = true; }
-      list.append(view_.node);
+      const place = previous ? previous.nextSibling : list.firstChild;
+      if (place !== view_.node) list.insertBefore(view_.node, place);  // moved only when out of place: a move drops the focus
+      previous = view_.node;
       alive.add(thread.id);
       const isBusy = busy.includes(thread.id);
       view_.typing.textContent = isBusy ? "flowdesk is working on it…" : "";
@@ -175,7 +178,7 @@
         const known = view.entries.get(entry.id);
         if (known && known.key === key && known.node.parentNode === view_.entries) return;
         const node = entryEl(entry, index > 0, isBusy);
-        if (known && known.node.parentNode) known.node.replaceWith(node); else { view_.entries.append(node); grew = true; }
+        if (known && known.node.parentNode) replaceKeeping(known.node, node); else { view_.entries.append(node); grew = true; }
         if (!known && view.loaded && entry.is_bot) announce(entry);
         view.entries.set(entry.id, { key, node });
       });
@@ -183,6 +186,23 @@
     for (const [id, thread] of view.threads) if (!alive.has(id)) { thread.node.remove(); view.threads.delete(id); }
     $("#empty").hidden = threads.length > 0;
     if (grew && (nearBottom || !view.loaded)) list.scrollTop = list.scrollHeight;
+  }
+
+  const CONTROLS = "button, input, textarea, select, a[href]";
+
+  // An entry drawn again (its card changed, or its thread stopped being busy) keeps the
+  // keyboard focus and anything typed into its fields, so a key press is never lost.
+  function replaceKeeping(old, node) {
+    const before = [...old.querySelectorAll(CONTROLS)];
+    const after = [...node.querySelectorAll(CONTROLS)];
+    before.forEach((control, i) => {
+      const twin = after[i];
+      const typed = control.matches("input, textarea") && control.value !== control.defaultValue;
+      if (typed && twin && twin.tagName === control.tagName && twin.name === control.name) twin.value = control.value;
+    });
+    const focused = before.indexOf(document.activeElement);
+    old.replaceWith(node);
+    if (focused >= 0 && after[focused] && !after[focused].disabled) after[focused].focus();
   }
 
   function announce(entry) {
