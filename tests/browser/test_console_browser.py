@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.browser.conftest import PLAYWRIGHT_MISSING, Serve, artifact, no_console_errors
 from bot.models import Message, Parse
+from tests.browser.conftest import PLAYWRIGHT_MISSING, Serve, artifact, no_console_errors
 from tests.browser.flows import ASK_APPROVAL, LOG_HOURS, SEND_EMAIL, scripted_nlu
 
 expect = pytest.importorskip("playwright.async_api", reason=PLAYWRIGHT_MISSING).expect
