@@ -52,12 +52,12 @@ async def test_worker_probes_and_metrics(tmp_path: Path, postgres_url: str, redi
             async with session.get(base + "/healthz") as response:
                 assert response.status == 200
             sent = None
-            for _ in range(60):  # the sweep (every 2 s) enqueues the row, a job delivers it
-                async with session.get(base + "/metrics") as response:
+            for _ in range(80):  # the sweep (every 2 s) enqueues the row, a job delivers it; the gauges
+                async with session.get(base + "/metrics") as response:  # follow at their next observation
                     assert response.status == 200
                     text = await response.text()
                 sent = metric(text, 'flowdesk_outbox_deliveries_total{kind="notice",outcome="sent"}')
-                if sent:
+                if sent and metric(text, "flowdesk_outbox_depth") == 0.0 and metric(text, "flowdesk_inbox_depth"):
                     break
                 await asyncio.sleep(0.25)
             assert sent == 1.0, text
