@@ -211,7 +211,7 @@ def _picked_on_val(val: list, probs: np.ndarray, score: np.ndarray, labels: list
 
     rows: dict[str, object] = {}
     for name, rule in (("product", product), ("target_96", target_96)):
-        accs, recs, thresholds = [], [], []
+        accs, recs, precs, thresholds = [], [], [], []
         for seed in range(splits):
             rng = np.random.default_rng(seed)
             half = np.zeros(len(val), dtype=bool)
@@ -223,8 +223,11 @@ def _picked_on_val(val: list, probs: np.ndarray, score: np.ndarray, labels: list
                 thr = rule(pick)
                 accs.append(float(np.mean(correct[judge & is_in] & (score[judge & is_in] >= thr))))
                 recs.append(float(np.mean(score[judge & ~is_in] < thr)))
+                rejected = judge & (score < thr)
+                precs.append(float(np.mean(~is_in[rejected])) if rejected.any() else 0.0)
                 thresholds.append(thr)
         rows[name] = {"intent_accuracy": round(float(np.mean(accs)), 4), "oos_recall": round(float(np.mean(recs)), 4),
+                      "oos_precision": round(float(np.mean(precs)), 4),
                       "intent_accuracy_range": [round(min(accs), 4), round(max(accs), 4)],
                       "oos_recall_range": [round(min(recs), 4), round(max(recs), 4)],
                       "threshold_range": [round(min(thresholds), 4), round(max(thresholds), 4)],
@@ -311,14 +314,18 @@ def _cpus() -> int:
     return len(os.sched_getaffinity(0))
 
 
+def _picked(row: dict[str, object]) -> str:
+    return f"{row.get('intent_accuracy')} / {row.get('oos_recall')} / {row.get('oos_precision')}"
+
+
 def _table(results: dict[str, object]) -> None:
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"CLINC150 val (3,000 in-scope + 100 out-of-scope), {results['machine']}")
     cols = ["runtime", "in-scope acc", "OOS recall", "OOS precision", "acc w/o rejection", "ECE",
-            "p50 ms", "p95 ms", "msg/s batched", "train s", "thr picked on val (rule): acc / recall",
-            "thr picked on val (96% target): acc / recall", "val-best thr: acc / recall"]
+            "p50 ms", "p95 ms", "msg/s batched", "train s", "thr picked on val (rule): acc / recall / precision",
+            "thr picked on val (96% target): acc / recall / precision", "val-best thr: acc / recall"]
     table.add_column("method")
     for c in cols:
         table.add_column(c, justify="right")
@@ -334,8 +341,7 @@ def _table(results: dict[str, object]) -> None:
         vals = [r.get("encoder_runtime"), r.get("intent_accuracy"), r.get("oos_recall"), r.get("oos_precision"),
                 r.get("in_scope_accuracy_no_rejection"), r.get("val_ece_in_scope"),
                 r.get("latency_ms_p50"), r.get("latency_ms_p95"), r.get("messages_per_s_batched"),
-                r.get("train_seconds"), f"{rule.get('intent_accuracy')} / {rule.get('oos_recall')}",
-                f"{target.get('intent_accuracy')} / {target.get('oos_recall')}",
+                r.get("train_seconds"), _picked(rule), _picked(target),
                 f"{best['intent_accuracy']} / {best['oos_recall']}"]
         table.add_row(name, *("-" if v is None else str(v) for v in vals))
     Console(width=220).print(table)
