@@ -17,7 +17,7 @@ import structlog
 from aiohttp import web
 
 from bot.console import files, live, panel
-from bot.console.guard import ConsoleGuard, asset_response, page_headers
+from bot.console.guard import ConsoleGuard, asset_response
 from bot.console.store import ConsoleStore, Entry
 from bot.errors import AdapterError, BotError
 from bot.inbox import Inbox, Item, Sweeper
@@ -119,11 +119,7 @@ class ConsoleAdapter:
         self.store.changed.notify()
 
     async def page(self, request: web.Request) -> web.StreamResponse:
-        login = self.guard.login(request)
-        if login is not None:
-            return login
-        self.guard.check(request)
-        return web.FileResponse(STATIC / "index.html", headers=page_headers())
+        return self.guard.page(request, STATIC / "index.html")
 
     async def asset(self, request: web.Request) -> web.StreamResponse:
         self.guard.check(request)

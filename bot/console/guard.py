@@ -42,12 +42,20 @@ class ConsoleGuard:
         if request.method == "POST":
             _check_same_origin(request)
 
+    def page(self, request: web.Request, file: Path) -> web.StreamResponse:
+        """A console page for an allowed caller; ``?token=...`` is first traded for a cookie."""
+        login = self.login(request)
+        if login is not None:
+            return login
+        self.check(request)
+        return web.FileResponse(file, headers=page_headers())
+
     def login(self, request: web.Request) -> web.Response | None:
-        """``/?token=...``: remember a valid token in a cookie and drop it from the address bar."""
+        """``?token=...``: remember a valid token in a cookie and drop it from the address bar."""
         given = request.query.get("token")
         if not (self.exposed and self.token and given and hmac.compare_digest(given, self.token)):
             return None
-        response = web.Response(status=303, headers={"Location": "/"})
+        response = web.Response(status=303, headers={"Location": request.path})
         response.set_cookie(COOKIE, given, httponly=True, samesite="Strict", secure=request.secure, path="/")
         return response
 

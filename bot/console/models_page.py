@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.console.guard import ConsoleGuard, asset_response, page_headers
+from bot.console.guard import ConsoleGuard, asset_response
 from bot.errors import BotError
 from bot.lifecycle.files import stored_sizes
 from bot.lifecycle.registry import (
@@ -52,12 +52,7 @@ class ModelsPage:
         app.router.add_post("/console/api/models/rollback", self.rollback)
 
     async def page(self, request: web.Request) -> web.StreamResponse:
-        login = self.guard.login(request)
-        if login is not None:
-            login.headers["Location"] = "/console/models"
-            return login
-        self.guard.check(request)
-        return web.FileResponse(STATIC / "models.html", headers=page_headers())
+        return self.guard.page(request, STATIC / "models.html")
 
     async def asset(self, request: web.Request) -> web.StreamResponse:
         self.guard.check(request)
