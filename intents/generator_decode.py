@@ -1,10 +1,14 @@
-"""The two forward passes that turn (message, intent, schema) into argument values.
+"""The forward passes that turn (message, intent, schema) into argument values.
 
 Pass 1 scores, for every slot at once, "no value" against the first token of each
-candidate, and every choice of a choice slot in full. Pass 2 scores whole spans, but
-only from the few start tokens pass 1 found likely: one segment per (slot, start)
-gives the score of every end at once. Candidates come from :mod:`intents.generator_slots`,
-so every value is of the right type before it is ever scored.
+candidate, and every choice of a choice slot in full. With a span tagger, that settles
+the action: which arguments are stated (the generator's "no value" and the tagger's
+"nothing begins here", as two opinions), the choices, and which value each stated
+argument takes, as the candidate the tagger gives the highest probability
+(:func:`read_by_tagger`). Without one, pass 2 scores whole spans, but only from the few
+start tokens pass 1 found likely: one segment per (slot, start) gives the score of every
+end at once. Candidates come from :mod:`intents.generator_slots`, so every value is of
+the right type before it is ever scored.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ MAX_STARTS = 3
 START_MARGIN = 4.0
 PRIOR_FLOOR = 1e-3
 """Probability the tagger's prior gives a value it did not propose (so the generator may still pick it)."""
+TIE_BREAK = 1e-3
+"""Weight of the generator's first-token log-probability where the tagger chooses: it only
+orders candidates the tagger scores alike (typed values it gives no probability)."""
 
 
 @dataclass
@@ -101,6 +108,11 @@ def _plan_starts(job: Job, first: dict[str, torch.Tensor]) -> None:
             continue
         cands = tagged(job, slot, candidates(slot, job.text, job.pieces))
         if not cands:
+            continue
+        if read_by_tagger(job, slot):
+            lp = first[slot.path]
+            job.scored[slot.path] = [(prior(job, slot, c) + TIE_BREAK * float(lp[job.pieces[c.start].id]), c)
+                                     for c in cands]
             continue
         starts: dict[int, float] = {}
         for c in cands:
@@ -182,6 +194,21 @@ def decide(job: Job) -> dict[str, Any]:
             taken.append((cand.start, cand.end))
             break
     return values
+
+
+def read_by_tagger(job: Job, slot: Slot) -> bool:
+    """Whether the tagger's span probabilities choose among ``slot``'s candidates.
+
+    They do wherever the model has a tagger and it proposes a span for the slot (typed
+    slots always have entity candidates it scores). The generator's own span scores are
+    a product over every copied token, and a model trained from scratch on templates is
+    confidently wrong about where unfamiliar phrases end: any weight on them lowered slot
+    F1 on the dev requests (0.818 alone; 0.749 at weight 0.05, 0.690 at 1) and on SNIPS.
+    The generator still decides the action: whether each argument is stated, and the choices.
+    """
+    if job.tagging is None:
+        return False
+    return slot.kind != "text" or bool(job.tagging.spans(slot.path))
 
 
 def tagged(job: Job, slot: Slot, cands: list[Candidate]) -> list[Candidate]:

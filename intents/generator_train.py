@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from transformers import GPT2Config, GPT2LMHeadModel
 
 from intents import generator_tokenizer as T
-from intents.generator_augment import augment, phrase_pool
+from intents.generator_augment import augmented, phrase_pool
 from intents.generator_format import Encoder, Packed, action_sequence, collate, reply_prompt, reply_sequence
 from intents.generator_replies import reply_examples
 from intents.generator_slots import compile_slots
@@ -65,12 +65,7 @@ def _sequences(
 ) -> list[Packed]:
     slots = {intent: compile_slots(model) for intent, model in schemas.items()}
     pool = phrase_pool() if copies else []
-    lines = list(examples)
-    for e in examples if copies else []:
-        for _ in range(copies):
-            extra = augment(e, slots.get(e.intent) or [], pool, rng)
-            if extra is not None:
-                lines.append(extra)
+    lines = [*examples, *augmented(examples, slots, pool, copies, rng)]
     found = []
     for e in lines:
         intent_slots = slots.get(e.intent) or []

@@ -37,7 +37,11 @@ IGNORE = -100
 class TaggerArgs:
     """Hyper-parameters of the tagger's fine-tuning."""
 
-    epochs: float = 4.0
+    epochs: float = 3.0
+    """Passes over the training lines, augmented copies included."""
+    augment_copies: int = 1
+    """Copies of each line with its free-text values swapped for unrelated phrases, so that
+    span edges are learned from the words around a value rather than from the value."""
     batch_size: int = 32
     frozen_layers: int = 3
     lr: float = 1e-4
@@ -63,7 +67,7 @@ def train_tagger(
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    rows = _rows(examples, skip_paths)
+    rows = _rows([*examples, *_augmented(examples, args)], skip_paths)
     labels = _label_set(rows)
     if len(labels) == 1:
         return None
@@ -108,6 +112,19 @@ def train_tagger(
              "seconds": round(time.monotonic() - started, 1), "examples": len(rows)}
     _save(out_dir, encoder, head, labels, args, facts)
     return {"name": TAGGER_NAME, "labels": len(labels), **facts}
+
+
+def _augmented(examples: Sequence[Any], args: TaggerArgs) -> list[Any]:
+    from intents.generator_augment import augmented, phrase_pool
+    from intents.generator_slots import compile_slots
+    from intents.generator_train import signatures
+    from intents.schemas import BUILTIN_SCHEMAS, schemas_for
+
+    if args.augment_copies < 1:
+        return []
+    schemas = {**BUILTIN_SCHEMAS, **schemas_for(signatures(examples))}
+    slots = {intent: compile_slots(model) for intent, model in schemas.items()}
+    return augmented(examples, slots, phrase_pool(varied=True), args.augment_copies, random.Random(args.seed))
 
 
 def _rows(examples: Sequence[Any], skip: frozenset[str]) -> list[tuple[str, list[tuple[int, int]], list[str]]]:
