@@ -34,6 +34,8 @@ _HANDLE = re.compile(r"(?<![\w@<])@([A-Za-z0-9][\w.-]*[A-Za-z0-9]|[A-Za-z0-9])")
 _NUMBER = re.compile(
     r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:\s?([kK])(?![a-zA-Z]))?(?=[^\d]|$)"
 )
+_DECIMAL_COMMA = re.compile(r"(?<![\w.,])(\d{1,3}(?:\.\d{3})+|\d+),(\d{2})(?![\d])(?![.,]\d)")
+"""A European amount: ``16,70`` or ``1.234,50``. Two digits after the comma, so ``1,200`` stays 1200."""
 _SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
 _CODES = {"USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "INR", "SEK", "NOK", "DKK", "PLN", "CNY", "NZD"}
 _WORDS = {
@@ -70,8 +72,12 @@ def people(text: str) -> list[Entity]:
 
 
 def parse_number(surface: str) -> float | int | None:
-    """``"1,500"`` -> 1500, ``"$1.2k"`` -> 1200, ``"84.50"`` -> 84.5; None when not a number."""
-    m = _NUMBER.search(surface.replace("$", " ").replace("€", " ").replace("£", " "))
+    """``"1,500"`` -> 1500, ``"$1.2k"`` -> 1200, ``"84.50"`` -> 84.5, ``"16,70"`` -> 16.7; None when not a number."""
+    plain = surface.replace("$", " ").replace("€", " ").replace("£", " ")
+    eu = _DECIMAL_COMMA.search(plain)
+    if eu is not None:
+        return round(float(eu.group(1).replace(".", "") + "." + eu.group(2)), 6)
+    m = _NUMBER.search(plain)
     if m is None:
         return None
     value = float(m.group(1).replace(",", "") + (m.group(2) or ""))
@@ -85,13 +91,17 @@ def numbers(text: str) -> list[Entity]:
     """Numbers outside mentions and emails (``3.5h`` gives 3.5, ``$1.2k`` gives 1200)."""
     blocked = [(e.start, e.end) for e in people(text)]
     found = []
+    for m in _DECIMAL_COMMA.finditer(text):
+        if not _overlaps(m.start(), m.end(), blocked):
+            found.append(Entity("number", m.start(), m.end(), parse_number(m.group(0))))
+            blocked.append((m.start(), m.end()))
     for m in _NUMBER.finditer(text):
         if _overlaps(m.start(), m.end(), blocked):
             continue
         value = parse_number(m.group(0))
         if value is not None:
             found.append(Entity("number", m.start(), m.end(), value))
-    return found
+    return sorted(found, key=lambda e: e.start)
 
 
 def currencies(text: str) -> list[Entity]:

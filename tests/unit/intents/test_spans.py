@@ -37,6 +37,9 @@ def test_people_are_normalised_as_the_spec_says(text: str, people: list[str]) ->
         ("taxi 35 EUR", [35], ["EUR"]),
         ("log 3.5h on Apollo", [3.5], []),
         ("20 x USB-C dock at 89.90", [20, 89.9], []),
+        ("TOTAL EUR 16,70", [16.7], ["EUR"]),
+        ("Summe 1.234,50 €", [1234.5], ["EUR"]),
+        ("1,200 now and 3,50 later", [1200, 3.5], []),
     ],
 )
 def test_numbers_and_currencies(text: str, numbers: list[float], codes: list[str]) -> None:
