@@ -34,6 +34,8 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=15.0, help="time bound of generator training")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--tagger-minutes", type=float, default=10.0, help="time bound of span tagger training")
+    parser.add_argument("--tagger-augment", type=int, default=None,
+                        help="copies of each line with swapped values for the tagger (default: TaggerArgs')")
     parser.add_argument("--no-tagger", action="store_true", help="measure the generator without a span tagger")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "snips.json")
     parser.add_argument("--model", type=Path, default=None,
@@ -72,7 +74,7 @@ def main() -> None:
             t0 = time.monotonic()
             task = progress.add_task("span tagger", total=None)
             train_tagger(fit, model / "tagger", skip_paths=choice_paths(fit),
-                         args=TaggerArgs(max_minutes=opts.tagger_minutes),
+                         args=_tagger_args(TaggerArgs, opts),
                          progress=lambda step, total, loss: progress.update(task, completed=step, total=total))
             timings["tagger_s"] = round(time.monotonic() - t0, 1)
     facts = json.loads((model / "generator" / "generator.json").read_text())
@@ -98,6 +100,11 @@ def main() -> None:
                 "slot_f1_given_gold_intent", "frame_accuracy", "latency_ms_p50", "latency_ms_p95"):
         table.add_row(key, str(result[key]))
     Console().print(table)
+
+
+def _tagger_args(cls: type, opts: argparse.Namespace) -> object:
+    extra = {} if opts.tagger_augment is None else {"augment_copies": opts.tagger_augment}
+    return cls(max_minutes=opts.tagger_minutes, **extra)
 
 
 def _slots_with_gold_intents(nlu: object, held: list) -> float | None:
