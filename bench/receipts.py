@@ -8,6 +8,7 @@ table and writes bench/results/receipts.json (receipts-NAME.json with --name).
     .venv/bin/python -m bench.receipts --count 50 --name sans \
         --font /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf
     .venv/bin/python -m bench.receipts --count 50 --name hard --rotate 7 --noise 40 --blur 1
+    .venv/bin/python -m bench.receipts --count 50 --name nlu --nlu   # amount and currency by the NLU
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 from connectors.documents.ocr import recognise, unavailable
+from connectors.documents.expense import extracted
 from connectors.documents.receipts import read_receipt
 from tests.integration.documents.files import FONT, receipt_image
 
@@ -36,18 +38,24 @@ def main() -> None:
     parser.add_argument("--noise", type=float, default=18, help="standard deviation of the grey noise")
     parser.add_argument("--blur", type=float, default=0, help="Gaussian blur radius, pixels")
     parser.add_argument("--name", default="", help="suffix of the results file (receipts-NAME.json)")
+    parser.add_argument("--nlu", action="store_true",
+                        help="as the bot reads them: the shipped NLU on the total line, the parser for the rest")
     args = parser.parse_args()
     reason = unavailable()
     if reason:
         raise SystemExit(f"cannot run: {reason}")
     import pytesseract
 
+    extractor = _nlu_extractor() if args.nlu else None
     hits = {"amount+currency": 0, "amount": 0, "currency": 0, "merchant": 0, "date": 0}
     seconds = []
     for seed in range(args.seed, args.seed + args.count):
         receipt = receipt_image(seed, args.font, rotate=args.rotate, noise=args.noise, blur=args.blur)
         started = time.perf_counter()
-        fields = read_receipt(recognise("receipt", receipt.image, max_pixels=40_000_000))
+        text = recognise("receipt", receipt.image, max_pixels=40_000_000)
+        fields = read_receipt(text)
+        if extractor is not None:
+            fields, _ = extracted(extractor, text, fields)
         seconds.append(time.perf_counter() - started)
         amount = f"{fields.amount:.2f}" if fields.amount is not None else None
         hits["amount"] += amount == receipt.amount
@@ -57,6 +65,7 @@ def main() -> None:
         hits["date"] += (fields.date.isoformat() if fields.date else None) == receipt.date
     result = {
         "receipts": args.count,
+        "reader": "shipped NLU on the total line, parser for the rest" if args.nlu else "parser",
         "font": args.font.name if args.font.exists() else "Pillow default",
         "distortion": {"rotate_deg": args.rotate, "noise_sd": args.noise, "blur_px": args.blur},
         "accuracy": {k: round(v / args.count, 3) for k, v in hits.items()},
@@ -77,6 +86,15 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"saved {out}")
+
+
+def _nlu_extractor() -> object:
+    """The extractor the bot lends the documents connector, over the shipped model (loaded here)."""
+    from bot.receipt_reader import receipt_extractor
+    from intents.pipeline import NLU
+
+    nlu = NLU.load()
+    return receipt_extractor(lambda: nlu)
 
 
 if __name__ == "__main__":

@@ -64,6 +64,10 @@ class LazyNLU:
     def ready(self) -> bool:
         return self._task is not None and self._task.done() and self._task.exception() is None
 
+    def serving(self) -> NLUEngine | None:
+        """The engine that serves now, or None while it loads (never waits: for worker threads)."""
+        return self._task.result() if self.ready else None  # type: ignore[union-attr]
+
     @property
     def retired(self) -> int:
         """Replaced engines still held for calls under way."""
@@ -171,6 +175,7 @@ class Runtime:
         await self.registry.start()
         if self.lazy_nlu is not None:
             _lend_encoder(self.registry)
+            _lend_receipt_reader(self.registry, self.lazy_nlu)
         for adapter in self.adapters.values():
             await adapter.start()
         self.worker.deliverers.update(self._deliverers())
@@ -237,6 +242,16 @@ def _scale_out(settings: Settings) -> Any:
     from bot.scale.mode import ScaleOut
 
     return ScaleOut(redis_url=settings.redis_url)
+
+
+def _lend_receipt_reader(registry: ConnectorRegistry, nlu: LazyNLU) -> None:
+    """Connectors that read receipts ask the serving NLU for the amount and currency."""
+    from bot.receipt_reader import receipt_extractor
+
+    for connector in registry.connectors:
+        lend = getattr(connector, "use_extractor", None)
+        if lend is not None:
+            lend(receipt_extractor(nlu.serving))
 
 
 def _lend_encoder(registry: ConnectorRegistry) -> None:

@@ -86,6 +86,13 @@ def _is_total(line: str) -> bool:
     return any(label in folded for label in TOTAL_LABELS) and not any(bad in folded for bad in NOT_TOTAL)
 
 
+def total_line(text: str) -> str | None:
+    """The line that states the receipt's total (the last labelled one), misreadings fixed."""
+    lines = [_ocr_fixes(line.strip()) for line in text.splitlines() if line.strip()]
+    labelled = [line for line in lines if _is_total(line) and _amounts(line)]
+    return labelled[-1] if labelled else None
+
+
 def find_total(lines: list[str]) -> tuple[Decimal, str | None] | None:
     """The labelled total (the last one when several), else the largest amount on the receipt."""
     labelled = [a[-1] for line in lines if _is_total(line) and (a := _amounts(line))]

@@ -1,0 +1,60 @@
+"""The shipped NLU reads a receipt's amount and currency from its total line; the parser the rest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_settings
+from bot.receipt_reader import receipt_extractor
+from bot.runtime import Runtime
+from connectors.data_entry.forms import load_forms
+from connectors.documents import DocumentsConfig, DocumentsConnector
+from connectors.documents.expense import receipt_draft
+from connectors.documents.sniff import Limits
+from connectors.registry import ConnectorRegistry
+from intents.pipeline import NLU
+from tests.integration.documents.test_receipts import receipt_pdf
+
+EXPENSE = load_forms(None)["expense"]
+
+
+@pytest.fixture(scope="module")
+def nlu() -> NLU:
+    return NLU.load()
+
+
+@pytest.mark.parametrize(("total", "amount", "currency"), [
+    ("TOTAL EUR    16,70", 16.7, "EUR"),
+    ("Summe 1.234,50 EUR", 1234.5, "EUR"),
+    ("TOTAL        $1,076.76", 1076.76, "USD"),
+    ("AMOUNT DUE 88.00 CHF", 88, "CHF"),
+    ("Grand total £12.50", 12.5, "GBP"),
+])
+def test_the_total_line_is_read_as_an_expense(nlu: NLU, total: str, amount: float, currency: str) -> None:
+    text = f"CORNER SHOP\nMilk 2,10\nSUBTOTAL 9,99\n{total}\nCASH 100.00\nTHANK YOU"
+    assert receipt_extractor(lambda: nlu)(text) == {"amount": amount, "currency": currency}
+
+
+def test_no_total_line_or_no_model_yet_leaves_the_receipt_to_the_parser(nlu: NLU) -> None:
+    assert receipt_extractor(lambda: nlu)("CORNER SHOP\nthank you for shopping") is None
+    assert receipt_extractor(lambda: None)("TOTAL EUR 16,70") is None
+
+
+def test_the_draft_says_the_nlu_read_amount_and_currency(nlu: NLU) -> None:
+    draft = receipt_draft("r.pdf", receipt_pdf(), "pdf", EXPENSE, Limits(), receipt_extractor(lambda: nlu))
+    assert draft.read == {"amount": "16.7", "currency": "EUR", "merchant": "PAPER & CO", "date": "2026-11-03"}
+    assert draft.read_by == {"amount": "extractor", "currency": "extractor", "merchant": "parser", "date": "parser"}
+
+
+async def test_a_runtime_with_the_real_nlu_lends_the_reader_to_the_documents_connector(tmp_path: Path) -> None:
+    documents = DocumentsConnector(config=DocumentsConfig())
+    runtime = Runtime(settings=load_settings({"FLOWDESK_DATA_DIR": str(tmp_path)}),
+                      registry=ConnectorRegistry([documents]))
+    await runtime.start(run_worker=False, load_nlu_now=False)
+    try:
+        assert documents.extractor is not None
+        assert documents.extractor("TOTAL EUR 16,70") is None, "while the model loads, the parser reads"
+    finally:
+        await runtime.close()
