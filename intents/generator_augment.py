@@ -28,8 +28,9 @@ _CLOSERS = ["please", "thanks", "thx", "asap", "when you can", "thank you!", "ch
 _BAD_START = frozenset("to of and or at by from is are was be as into than".split())
 _PLAIN = re.compile(r"^[A-Za-z][A-Za-z' -]*[A-Za-z]$")
 _VARIED = re.compile(r"^[A-Za-z0-9#][A-Za-z0-9'#%&./+ -]*[A-Za-z0-9%]$")
-_CODE = re.compile(r"^[A-Za-z#-]*\d[\w-]*$")
-"""A reference such as an order number: swapped for another reference, never for words."""
+_CODE = re.compile(r"^(?:[A-Za-z]+-|#)?\d+$")
+"""A reference such as an order number (``ORD-4411``, ``#8812``, ``5531``): swapped for another
+reference, never for words. Dates and phone numbers are not references."""
 _LEADS = frozenset("for because since so to the a an my our your this that".split())
 _MONEY_WORDS = frozenset("dollar dollars usd eur euro euros gbp pound pounds bucks cents yen".split())
 
@@ -64,7 +65,7 @@ def phrase_pool(texts: Sequence[str] | None = None, *, limit: int = 20000, varie
 
 def _recoded(value: str, rng: random.Random) -> str:
     """Another reference like ``value``: its letters kept or dropped, new digits."""
-    prefix = re.match(r"^[A-Za-z#-]*", value).group(0)  # type: ignore[union-attr]
+    prefix = value.rstrip("0123456789")
     return (prefix if rng.random() < 0.5 else "") + str(rng.randint(10, 99999))
 
 

@@ -50,6 +50,15 @@ def test_a_reference_is_swapped_for_another_reference() -> None:
     assert seen == {True, False}
 
 
+def test_dates_and_phone_numbers_are_not_taken_for_references() -> None:
+    slots = compile_slots(BUILTIN_SCHEMAS["record.create"])
+    line = Example(text="log 3 hours on Apollo for 2026-11-20", intent="record.create",
+                   args={"form": "timesheet", "fields": {"project": "Apollo", "hours": 3, "date": "2026-11-20"}})
+    for seed in range(10):
+        new = augment(line, slots, ["some words here"], random.Random(seed))
+        assert new is None or new.args["fields"]["date"] in ("2026-11-20", "some words here")
+
+
 def test_a_lead_word_stays_and_the_arguments_follow_the_text() -> None:
     slots = {"approval.request": compile_slots(BUILTIN_SCHEMAS["approval.request"])}
     line = Example(text="ask @ana to approve the new laptop for the Berlin summit", intent="approval.request",
