@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from connectors.documents.ocr import recognise, unavailable
-from connectors.documents.expense import extracted
+from connectors.documents.expense import Extractor, extracted
 from connectors.documents.receipts import read_receipt
 from tests.integration.documents.files import FONT, receipt_image
 
@@ -88,7 +88,7 @@ def main() -> None:
     print(f"saved {out}")
 
 
-def _nlu_extractor() -> object:
+def _nlu_extractor() -> Extractor:
     """The extractor the bot lends the documents connector, over the shipped model (loaded here)."""
     from bot.receipt_reader import receipt_extractor
     from intents.pipeline import NLU

@@ -70,11 +70,12 @@ def main() -> None:
             t0 = time.monotonic()
             train_generator(fit, model / "generator", progress=progress, max_minutes=opts.minutes)
             timings["generator_s"] = round(time.monotonic() - t0, 1)
+        tagger_extra = {} if opts.tagger_augment is None else {"augment_copies": opts.tagger_augment}
         if not opts.no_tagger and not (model / "tagger" / "tagger.json").exists():
             t0 = time.monotonic()
             task = progress.add_task("span tagger", total=None)
             train_tagger(fit, model / "tagger", skip_paths=choice_paths(fit),
-                         args=_tagger_args(TaggerArgs, opts),
+                         args=TaggerArgs(max_minutes=opts.tagger_minutes, **tagger_extra),
                          progress=lambda step, total, loss: progress.update(task, completed=step, total=total))
             timings["tagger_s"] = round(time.monotonic() - t0, 1)
     facts = json.loads((model / "generator" / "generator.json").read_text())
@@ -100,11 +101,6 @@ def main() -> None:
                 "slot_f1_given_gold_intent", "frame_accuracy", "latency_ms_p50", "latency_ms_p95"):
         table.add_row(key, str(result[key]))
     Console().print(table)
-
-
-def _tagger_args(cls: type, opts: argparse.Namespace) -> object:
-    extra = {} if opts.tagger_augment is None else {"augment_copies": opts.tagger_augment}
-    return cls(max_minutes=opts.tagger_minutes, **extra)
 
 
 def _slots_with_gold_intents(nlu: object, held: list) -> float | None:

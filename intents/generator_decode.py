@@ -178,8 +178,9 @@ def second_pass(model: GPT2LMHeadModel, enc: Encoder, jobs: list[Job]) -> None:
 def decide(job: Job) -> dict[str, Any]:
     """Pick each slot's value: the best span that overlaps no other slot's value.
 
-    "No value" was already ruled out for every scored slot (it is the first token the
-    model would have written); among the spans the most probable one wins.
+    Without a tagger, "no value" was already ruled out for every scored slot (it is the
+    first token the model would have written); with one, :func:`stated` decides here.
+    Among the candidates the best scored one wins.
     """
     values: dict[str, Any] = dict(job.chosen)
     taken: list[tuple[int, int]] = []
@@ -203,8 +204,8 @@ def read_by_tagger(job: Job, slot: Slot) -> bool:
     slots always have entity candidates it scores). The generator's own span scores are
     a product over every copied token, and a model trained from scratch on templates is
     confidently wrong about where unfamiliar phrases end: any weight on them lowered slot
-    F1 on the dev requests (0.818 alone; 0.749 at weight 0.05, 0.690 at 1) and on SNIPS.
-    The generator still decides the action: whether each argument is stated, and the choices.
+    F1 on the dev requests and on SNIPS (figures in intents/README.md). The generator
+    still decides the action: whether each argument is stated, and the choices.
     """
     if job.tagging is None:
         return False
@@ -214,8 +215,8 @@ def read_by_tagger(job: Job, slot: Slot) -> bool:
 def tagged(job: Job, slot: Slot, cands: list[Candidate]) -> list[Candidate]:
     """A free-text slot's candidates narrowed to the spans the tagger proposes, when it proposes any.
 
-    The generator still chooses among them (or no value); it no longer weighs spans no
-    reader of the message would take, such as a subject cut before its last words.
+    No span that no reader of the message would take (a subject cut before its last words)
+    is ever weighed; :func:`read_by_tagger` says who then chooses among them.
     """
     if job.tagging is None or slot.kind != "text":
         return cands

@@ -24,7 +24,7 @@ from intents import generator_tokenizer as T
 from intents.generator_augment import augmented, phrase_pool
 from intents.generator_format import Encoder, Packed, action_sequence, collate, reply_prompt, reply_sequence
 from intents.generator_replies import reply_examples
-from intents.generator_slots import compile_slots
+from intents.generator_slots import Slot, compile_slots
 from intents.generator_text import pieces_of
 from intents.schemas import BUILTIN_SCHEMAS, schemas_for
 
@@ -44,10 +44,14 @@ def signatures(examples: Sequence[Any]) -> dict[str, list[dict[str, Any]]]:
     return {intent: list(s.values())[:50] for intent, s in shapes.items()}
 
 
+def intent_slots(examples: Sequence[Any]) -> dict[str, list[Slot]]:
+    """The slots of every built-in intent and of each user intent the examples show."""
+    return {intent: compile_slots(model) for intent, model in schemas_for(signatures(examples)).items()}
+
+
 def choice_paths(examples: Sequence[Any]) -> frozenset[str]:
     """Argument paths whose value is one of fixed choices (``form``, ``scope``), not a span."""
-    schemas = {**BUILTIN_SCHEMAS, **schemas_for(signatures(examples))}
-    return frozenset(s.path for model in schemas.values() for s in compile_slots(model) if s.kind == "choice")
+    return frozenset(s.path for slots in intent_slots(examples).values() for s in slots if s.kind == "choice")
 
 
 def _blank(value: Any) -> Any:

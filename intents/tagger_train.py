@@ -116,15 +116,12 @@ def train_tagger(
 
 def _augmented(examples: Sequence[Any], args: TaggerArgs) -> list[Any]:
     from intents.generator_augment import augmented, phrase_pool
-    from intents.generator_slots import compile_slots
-    from intents.generator_train import signatures
-    from intents.schemas import BUILTIN_SCHEMAS, schemas_for
+    from intents.generator_train import intent_slots
 
     if args.augment_copies < 1:
         return []
-    schemas = {**BUILTIN_SCHEMAS, **schemas_for(signatures(examples))}
-    slots = {intent: compile_slots(model) for intent, model in schemas.items()}
-    return augmented(examples, slots, phrase_pool(varied=True), args.augment_copies, random.Random(args.seed))
+    return augmented(examples, intent_slots(examples), phrase_pool(varied=True), args.augment_copies,
+                     random.Random(args.seed))
 
 
 def _rows(examples: Sequence[Any], skip: frozenset[str]) -> list[tuple[str, list[tuple[int, int]], list[str]]]:

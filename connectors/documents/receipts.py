@@ -86,18 +86,22 @@ def _is_total(line: str) -> bool:
     return any(label in folded for label in TOTAL_LABELS) and not any(bad in folded for bad in NOT_TOTAL)
 
 
+def _labelled_totals(lines: list[str]) -> list[tuple[str, list[tuple[Decimal, str | None]]]]:
+    """Lines labelled as a total that hold an amount, with their amounts."""
+    return [(line, found) for line in lines if _is_total(line) and (found := _amounts(line))]
+
+
 def total_line(text: str) -> str | None:
     """The line that states the receipt's total (the last labelled one), misreadings fixed."""
-    lines = [_ocr_fixes(line.strip()) for line in text.splitlines() if line.strip()]
-    labelled = [line for line in lines if _is_total(line) and _amounts(line)]
-    return labelled[-1] if labelled else None
+    labelled = _labelled_totals([line.strip() for line in text.splitlines() if line.strip()])
+    return _ocr_fixes(labelled[-1][0]) if labelled else None
 
 
 def find_total(lines: list[str]) -> tuple[Decimal, str | None] | None:
     """The labelled total (the last one when several), else the largest amount on the receipt."""
-    labelled = [a[-1] for line in lines if _is_total(line) and (a := _amounts(line))]
+    labelled = _labelled_totals(lines)
     if labelled:
-        return labelled[-1]
+        return labelled[-1][1][-1]
     every = [amount for line in lines if not any(b in line.casefold() for b in NOT_TOTAL) for amount in _amounts(line)]
     return max(every, key=lambda a: a[0]) if every else None
 
