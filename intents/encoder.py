@@ -19,6 +19,7 @@ import numpy as np
 
 from bot.errors import NLUError
 from intents.encoder_onnx import OnnxEncoder, mean_pool
+from intents.packed_weights import unpack
 
 if TYPE_CHECKING:
     import torch
@@ -125,7 +126,7 @@ class Encoder:
         if weights is not None:
             from safetensors.torch import load_file
 
-            model.load_state_dict(load_file(str(weights)), strict=False)
+            model.load_state_dict(unpack(load_file(str(weights))), strict=False)
         model.eval()
         return cls(model=model, tokenizer=tokenizer, name=path.name)
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from intents.encoder import Encoder
+from intents.packed_weights import pack
 
 
 @dataclass(frozen=True)
@@ -154,13 +155,15 @@ def _batches(texts: Sequence[str], size: int, rng: random.Random) -> list[list[i
     return out
 
 
-def changed_state(encoder: Encoder, frozen_layers: int) -> dict[str, Any]:
-    """The fine-tuned tensors as float16, for ``encoder.safetensors``."""
+def changed_state(encoder: Encoder, frozen_layers: int, *, int8: bool = False) -> dict[str, Any]:
+    """The fine-tuned tensors as float16, or with matrices packed as int8
+    (:mod:`intents.packed_weights`), for ``encoder.safetensors``."""
     import torch
 
     prefixes = trainable_prefixes(encoder, frozen_layers)
-    return {
+    changed = {
         name: t.detach().to(torch.float16).contiguous()
         for name, t in encoder.model.state_dict().items()
         if any(name.startswith(pre) for pre in prefixes)
     }
+    return pack(changed) if int8 else changed

@@ -1,8 +1,8 @@
-"""Training of the span tagger: the top of a private MiniLM copy plus a linear BIO head.
+"""Training of the span tagger: the layers of a private MiniLM copy plus a linear BIO head.
 
-Training only (imports optimisers). As for the intent classifier, the bottom layers and
-the token embeddings stay frozen, so a few epochs on a CPU suffice and the directory
-stores only the changed layers (float16) and the head.
+Training only (imports optimisers). The token embeddings stay frozen, so a few epochs on
+a CPU suffice, and the directory stores only the changed layers (packed as int8,
+:mod:`intents.packed_weights`) and the head.
 """
 
 from __future__ import annotations
@@ -37,13 +37,15 @@ IGNORE = -100
 class TaggerArgs:
     """Hyper-parameters of the tagger's fine-tuning."""
 
-    epochs: float = 3.0
+    epochs: float = 2.0
     """Passes over the training lines, augmented copies included."""
-    augment_copies: int = 1
+    augment_copies: int = 2
     """Copies of each line with its free-text values swapped for unrelated phrases, so that
     span edges are learned from the words around a value rather than from the value."""
     batch_size: int = 32
-    frozen_layers: int = 3
+    frozen_layers: int = 0
+    """MiniLM layers left as pretrained. Tuning all six read dev slot F1 0.88-0.90 (four
+    runs), three 0.83; the layers are stored as int8 to keep the model small."""
     lr: float = 1e-4
     head_lr: float = 2e-3
     max_minutes: float = 12.0
@@ -164,7 +166,7 @@ def _save(out_dir: Path, encoder: Encoder, head: Any, labels: list[str], args: T
     from safetensors.torch import save_file
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    save_file(changed_state(encoder, args.frozen_layers), str(out_dir / ENCODER_WEIGHTS))
+    save_file(changed_state(encoder, args.frozen_layers, int8=True), str(out_dir / ENCODER_WEIGHTS))
     save_file({k: v.detach().to(torch.float16).contiguous() for k, v in head.state_dict().items()},
               str(out_dir / HEAD_WEIGHTS))
     meta = {"name": TAGGER_NAME, "labels": labels, "encoder": encoder.name, "args": asdict(args),
