@@ -58,8 +58,8 @@ def test_shipped_model_fills_arguments_with_the_tagger() -> None:
 @pytest.mark.parametrize(("text", "intent", "path", "value"), [
     ("get <@U024BE7LH> to OK the lease renewal with Initech", "approval.request", "subject",
      "the lease renewal with Initech"),
-    ("shoot an email to @dana telling her the launch moved to Friday", "email.send", "body",
-     "the launch moved to Friday"),
+    ("email @dana that the launch moved to Friday after the review", "email.send", "body",
+     "the launch moved to Friday after the review"),
     ("please get @omar to approve the security audit for release 7.1", "approval.request", "subject",
      "the security audit for release 7.1"),
     ("new customer Maria Gonzalez, phone +44 20 7946 0958, company Bluebird Ltd", "record.create",
