@@ -70,7 +70,11 @@ def to_record(fields: ReceiptFields, form: Form) -> dict[str, Any]:
 
 
 def extracted(extractor: Extractor, text: str, parsed: ReceiptFields) -> tuple[ReceiptFields, dict[str, str]]:
-    """The parser's fields, each replaced by the extractor's where it gave a valid value."""
+    """The parser's fields, each replaced by the extractor's where it gave a valid value.
+
+    A value equal to the parser's keeps the parser's writing, which is the receipt's own
+    (an amount of 16.70, not the 16.7 a number comes back as); it still counts as read by the
+    extractor."""
     by = {name: "parser" for name in FIELDS if getattr(parsed, name) is not None}
     try:
         found = extractor(text) or {}
@@ -81,7 +85,8 @@ def extracted(extractor: Extractor, text: str, parsed: ReceiptFields) -> tuple[R
     for name, value in found.items() if isinstance(found, Mapping) else ():
         checked = check_field(name, value)
         if checked is not None:
-            fields = replace(fields, **{name: checked})
+            as_written = getattr(parsed, name)
+            fields = replace(fields, **{name: as_written if checked == as_written else checked})
             by[name] = "extractor"
     return fields, by
 

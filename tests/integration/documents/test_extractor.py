@@ -40,6 +40,12 @@ def test_valid_extracted_fields_replace_the_parsers_and_bad_ones_fall_back() -> 
     assert draft.record == {"amount": 20.5, "currency": "USD", "description": "Paper & Co (Rivoli), 2026-11-03"}
 
 
+def test_a_value_equal_to_the_parsers_keeps_the_receipts_writing() -> None:
+    draft = receipt_draft("r.pdf", receipt_pdf(), "pdf", EXPENSE, Limits(), reads({"amount": 16.7}, []))
+    assert draft.read["amount"] == "16.70" and draft.read_by["amount"] == "extractor"
+    assert draft.record["amount"] == 16.7
+
+
 def test_without_an_answer_or_with_a_failing_extractor_the_parser_reads_the_receipt() -> None:
     def broken(text: str) -> Mapping[str, Any] | None:
         raise RuntimeError("model not loaded")
