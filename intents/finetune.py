@@ -155,8 +155,8 @@ def _batches(texts: Sequence[str], size: int, rng: random.Random) -> list[list[i
     return out
 
 
-def changed_state(encoder: Encoder, frozen_layers: int, *, int8: bool = False) -> dict[str, Any]:
-    """The fine-tuned tensors as float16, or with matrices packed as int8
+def changed_state(encoder: Encoder, frozen_layers: int, *, packed: bool = False) -> dict[str, Any]:
+    """The fine-tuned tensors as float16, or, ``packed``, with their matrices stored as int8
     (:mod:`intents.packed_weights`), for ``encoder.safetensors``."""
     import torch
 
@@ -166,4 +166,4 @@ def changed_state(encoder: Encoder, frozen_layers: int, *, int8: bool = False) -
         for name, t in encoder.model.state_dict().items()
         if any(name.startswith(pre) for pre in prefixes)
     }
-    return pack(changed) if int8 else changed
+    return pack(changed) if packed else changed
