@@ -112,6 +112,7 @@ def measure(model_dir: Path, val: list, train_s: float | None, runtime: str = "a
     row.update(report.metrics)
     row.update({"train_seconds": None if train_s is None else round(train_s, 1),
                 "messages_per_s_batched": round(per_s, 1), "threshold": clf.threshold,
+                "probability_floor": None if np.isinf(clf.probability_floor) else clf.probability_floor,
                 "temperature": clf.temperature, "int8": manifest["encoder"].get("int8", False),
                 "encoder_runtime": "torch" if clf.encoder.runtime is None else "onnxruntime",
                 "load_average_1min": [round(load_before, 2), round(load_after, 2)],
@@ -194,20 +195,25 @@ def _picked_on_val(val: list, probs: np.ndarray, score: np.ndarray, labels: list
     over; a threshold is picked on one half and judged on the other, each half taking
     both roles; the figures are means over the ten judged halves. Two ways to pick:
     ``product``, the rule ``flowdesk train`` applies when out-of-scope examples are known
-    (``choose_threshold``), and ``target_96``, the most out-of-scope recall that keeps
-    in-scope accuracy at 96% on the picking half (the goal).
+    (``choose_rejection``: a cosine threshold and a probability floor), and ``target_96``,
+    the most out-of-scope recall that keeps in-scope accuracy at 96% on the picking half
+    (the goal).
     """
-    from intents.calibrate import choose_threshold
+    from intents.calibrate import choose_rejection
 
     gold = np.array([e.intent for e in val])
     is_in = gold != OUT_OF_SCOPE
     correct = np.array(labels)[probs.argmax(1)] == gold
 
-    def product(pick: np.ndarray) -> float:
-        return choose_threshold(score[pick & is_in], correct[pick & is_in], score[pick & ~is_in]).value
+    conf = probs.max(1)
 
-    def target_96(pick: np.ndarray) -> float:
-        return _goal_threshold(correct[pick & is_in], score[pick & is_in], score[pick & ~is_in], 0.96)
+    def product(pick: np.ndarray) -> tuple[float, float]:
+        thr = choose_rejection(score[pick & is_in], conf[pick & is_in], correct[pick & is_in],
+                               score[pick & ~is_in], conf[pick & ~is_in])
+        return thr.value, np.inf if thr.probability is None else thr.probability
+
+    def target_96(pick: np.ndarray) -> tuple[float, float]:
+        return _goal_threshold(correct[pick & is_in], score[pick & is_in], score[pick & ~is_in], 0.96), np.inf
 
     rows: dict[str, object] = {}
     for name, rule in (("product", product), ("target_96", target_96)):
@@ -220,10 +226,11 @@ def _picked_on_val(val: list, probs: np.ndarray, score: np.ndarray, labels: list
                 rng.shuffle(members)
                 half[members[: len(members) // 2]] = True
             for pick, judge in ((half, ~half), (~half, half)):
-                thr = rule(pick)
-                accs.append(float(np.mean(correct[judge & is_in] & (score[judge & is_in] >= thr))))
-                recs.append(float(np.mean(score[judge & ~is_in] < thr)))
-                rejected = judge & (score < thr)
+                thr, floor = rule(pick)
+                low = (score < thr) & (conf < floor)
+                accs.append(float(np.mean(correct[judge & is_in] & ~low[judge & is_in])))
+                recs.append(float(np.mean(low[judge & ~is_in])))
+                rejected = judge & low
                 precs.append(float(np.mean(~is_in[rejected])) if rejected.any() else 0.0)
                 thresholds.append(thr)
         rows[name] = {"intent_accuracy": round(float(np.mean(accs)), 4), "oos_recall": round(float(np.mean(recs)), 4),

@@ -1,9 +1,11 @@
 """Confidence calibration and the out-of-scope threshold, fitted on held-out examples.
 
 Pure numpy, so it is cheap to test. Temperature scaling (Guo et al., 2017) makes the top
-softmax probability a calibrated confidence; the threshold on that confidence decides
-out-of-scope. Without out-of-scope examples the threshold is set from in-scope ones alone
-(a false-rejection budget); with them it also maximises out-of-scope recall.
+softmax probability a calibrated confidence. Out-of-scope is decided on the best cosine:
+without out-of-scope examples its threshold is set from in-scope ones alone (a
+false-rejection budget); with them it also maximises out-of-scope recall, and a second cut
+on the calibrated probability may spare messages the classifier is sure of though they lie
+far from every intent (``choose_rejection``).
 """
 
 from __future__ import annotations
@@ -45,12 +47,17 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class Threshold:
-    """The chosen cut on calibrated confidence, and how it was chosen (stored with the model)."""
+    """The chosen cut, and how it was chosen (stored with the model).
+
+    A message is rejected when its score is under ``value`` and, where ``probability`` is
+    set, its calibrated top probability is under ``probability`` as well.
+    """
 
     value: float
     rule: str
     held_out_in_scope: int
     held_out_oos: int
+    probability: float | None = None
 
 
 def choose_threshold(
@@ -90,6 +97,66 @@ def choose_threshold(
         f"{max_false_reject_with_oos:.0%} of correct in-scope predictions"
     )
     return Threshold(best, rule, len(conf_in), len(conf_oos))
+
+
+def choose_rejection(
+    cos_in: np.ndarray,
+    prob_in: np.ndarray,
+    correct_in: np.ndarray,
+    cos_oos: np.ndarray | None = None,
+    prob_oos: np.ndarray | None = None,
+    *,
+    max_false_reject: float = MAX_FALSE_REJECT_WITH_OOS,
+) -> Threshold:
+    """Pick a cosine threshold and a probability floor together: reject when both are low.
+
+    The cosine says how far a message lies from every intent; the calibrated probability
+    says how sure the classifier is of its top intent. Held-out requests that are worded
+    unlike the training lines can lie far from every intent yet be classified right with
+    probability near 1, while out-of-scope messages near the threshold share their
+    probability among intents. Both cuts are chosen on held-out messages to maximise in-scope
+    accuracy + out-of-scope recall while rejecting at most ``max_false_reject`` of the
+    correct in-scope predictions; the cosine-only rule (no floor) is one of the candidates,
+    so on held-out data the pair is never worse than ``choose_threshold``. Cuts lie halfway
+    between neighbouring held-out scores. Without out-of-scope examples there is nothing to
+    trade against and ``choose_threshold`` decides alone.
+    """
+    if cos_oos is None or prob_oos is None or len(cos_oos) == 0:
+        return choose_threshold(cos_in, correct_in)
+    ok = correct_in.astype(bool)
+    if not ok.any():
+        return choose_threshold(cos_in, correct_in, cos_oos)
+    budget = int(np.floor(max_false_reject * ok.sum()))
+    n_in, n_oos = len(cos_in), len(cos_oos)
+    floors = np.concatenate([_midpoints(np.concatenate([prob_in, prob_oos])), [np.inf]])
+    best: tuple[float, float, float] | None = None
+    for cut in _midpoints(np.concatenate([cos_in, cos_oos])):
+        near_ok = np.sort(prob_in[ok & (cos_in < cut)])
+        near_oos = np.sort(prob_oos[cos_oos < cut])
+        false_rejects = np.searchsorted(near_ok, floors)  # correct ones rejected per floor
+        allowed = false_rejects <= budget  # the lowest floor rejects nothing: never empty
+        score = (ok.sum() - false_rejects) / n_in + np.searchsorted(near_oos, floors) / n_oos
+        score = np.where(allowed, score, -np.inf)
+        i = int(np.argmax(score))
+        if best is None or score[i] > best[0] + 1e-12:
+            best = (float(score[i]), float(cut), float(floors[i]))
+    if best is None:
+        return choose_threshold(cos_in, correct_in, cos_oos)
+    _, cut, floor = best
+    rule = (
+        "maximise held-out in-scope accuracy + out-of-scope recall, rejecting at most "
+        f"{max_false_reject:.0%} of correct in-scope predictions; reject when the best cosine "
+        "is under the threshold" + ("" if np.isinf(floor) else " and the top probability under its floor")
+    )
+    return Threshold(cut, rule, n_in, n_oos, None if np.isinf(floor) else floor)
+
+
+def _midpoints(values: np.ndarray) -> np.ndarray:
+    """Cuts halfway between neighbouring distinct values, plus one under the lowest."""
+    v = np.unique(values)
+    if len(v) == 0:
+        return v
+    return np.concatenate([[v[0] - 1e-6], (v[:-1] + v[1:]) / 2])
 
 
 def _quantile(sorted_ok: np.ndarray, share: float) -> float:

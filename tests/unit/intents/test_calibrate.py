@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from intents.calibrate import choose_threshold, expected_calibration_error, fit_temperature, softmax
+from intents.calibrate import (
+    choose_rejection,
+    choose_threshold,
+    expected_calibration_error,
+    fit_temperature,
+    softmax,
+)
 
 
 def test_temperature_softens_overconfident_logits() -> None:
@@ -32,3 +38,34 @@ def test_threshold_with_oos_examples_rejects_them() -> None:
     assert np.mean(conf_oos < thr.value) >= 0.9
     assert np.mean(conf_in >= thr.value) >= 0.9
     assert thr.held_out_oos == 20
+
+
+def test_rejection_floor_spares_sure_predictions_far_from_every_intent() -> None:
+    rng = np.random.default_rng(1)
+    # in-scope: most near an intent; 30 worded unlike training, far away but classified surely
+    cos_in = np.concatenate([rng.uniform(0.5, 0.9, 270), rng.uniform(0.2, 0.35, 30)])
+    prob_in = np.concatenate([rng.uniform(0.7, 1.0, 270), rng.uniform(0.9, 1.0, 30)])
+    # out-of-scope: as far away, but unsure
+    cos_oos = rng.uniform(0.15, 0.4, 60)
+    prob_oos = rng.uniform(0.2, 0.6, 60)
+    correct = np.ones(300, bool)
+    pair = choose_rejection(cos_in, prob_in, correct, cos_oos, prob_oos)
+    cosine_only = choose_threshold(cos_in, correct, cos_oos)
+
+    def outcome(cut: float, floor: float | None) -> tuple[float, float]:
+        limit = np.inf if floor is None else floor
+        kept = ~((cos_in < cut) & (prob_in < limit))
+        return float(kept.mean()), float(((cos_oos < cut) & (prob_oos < limit)).mean())
+
+    assert pair.probability is not None
+    in_acc, recall = outcome(pair.value, pair.probability)
+    assert in_acc >= 0.99
+    assert recall >= 0.95
+    assert recall > np.mean(cos_oos < cosine_only.value)
+
+
+def test_rejection_without_oos_is_the_cosine_threshold() -> None:
+    conf = np.linspace(0.5, 1.0, 101)
+    pair = choose_rejection(conf, np.full(101, 0.9), np.ones(101, bool))
+    assert pair.probability is None
+    assert pair.value == choose_threshold(conf, np.ones(101, bool)).value

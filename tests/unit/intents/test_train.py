@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.errors import DatasetError, NLUError
@@ -64,3 +65,28 @@ def test_refuses_to_overwrite_a_directory_that_is_not_a_model(tmp_path: Path) ->
     with pytest.raises(NLUError):
         train(write_tiny(tmp_path / "d.jsonl"), tmp_path / "out", generator=False)
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["notes.txt"]
+
+
+def test_rejection_needs_a_low_cosine_and_an_unsure_top_intent(tiny_model: Path) -> None:
+    manifest = json.loads((tiny_model / "model.json").read_text())
+    assert "probability" in manifest["threshold"]
+    clf = IntentClassifier.from_pretrained(tiny_model)
+    clf.threshold, clf.probability_floor = 0.99, 0.5
+    sure = np.array([0.9] + [0.1 / (len(clf.labels) - 1)] * (len(clf.labels) - 1))
+    unsure = np.full(len(clf.labels), 1.0 / len(clf.labels))
+    assert clf._decide(sure, best_cosine=0.3).intent == clf.labels[0]
+    assert clf._decide(unsure, best_cosine=0.3).intent == "out_of_scope"
+    assert clf._decide(unsure, best_cosine=0.995).intent != "out_of_scope"
+
+
+def test_a_model_without_a_probability_floor_rejects_on_the_cosine_alone(tiny_model: Path, tmp_path: Path) -> None:
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(tiny_model, old)
+    manifest = json.loads((old / "model.json").read_text())
+    manifest["threshold"].pop("probability", None)
+    (old / "model.json").write_text(json.dumps(manifest))
+    clf = IntentClassifier.from_pretrained(old)
+    sure = np.array([0.99] + [0.01 / (len(clf.labels) - 1)] * (len(clf.labels) - 1))
+    assert clf._decide(sure, best_cosine=clf.threshold - 0.01).intent == "out_of_scope"
