@@ -118,6 +118,7 @@ def measure(model_dir: Path, val: list, train_s: float | None, runtime: str = "a
                 "load_average_1min": [round(load_before, 2), round(load_after, 2)],
                 "training": manifest["training"], "held_out": manifest["metrics"],
                 "val_best_threshold": _best_on_val(val, probs, sims.max(1), clf.labels),
+                "val_best_pair": _best_pair_on_val(val, probs, sims.max(1), clf.labels),
                 "threshold_picked_on_val": _picked_on_val(val, probs, sims.max(1), clf.labels),
                 "worst_confusions": report.confusions[:10]})
     return row
@@ -196,8 +197,8 @@ def _picked_on_val(val: list, probs: np.ndarray, score: np.ndarray, labels: list
     both roles; the figures are means over the ten judged halves. Two ways to pick:
     ``product``, the rule ``flowdesk train`` applies when out-of-scope examples are known
     (``choose_rejection``: a cosine threshold and a probability floor), and ``target_96``,
-    the most out-of-scope recall that keeps in-scope accuracy at 96% on the picking half
-    (the goal).
+    the pair of cuts with the most out-of-scope recall that keeps in-scope accuracy at 96%
+    on the picking half (the goal).
     """
     from intents.calibrate import choose_rejection
 
@@ -213,7 +214,8 @@ def _picked_on_val(val: list, probs: np.ndarray, score: np.ndarray, labels: list
         return thr.value, np.inf if thr.probability is None else thr.probability
 
     def target_96(pick: np.ndarray) -> tuple[float, float]:
-        return _goal_threshold(correct[pick & is_in], score[pick & is_in], score[pick & ~is_in], 0.96), np.inf
+        return _goal_pair(correct[pick & is_in], score[pick & is_in], conf[pick & is_in],
+                          score[pick & ~is_in], conf[pick & ~is_in], 0.96)
 
     rows: dict[str, object] = {}
     for name, rule in (("product", product), ("target_96", target_96)):
@@ -253,6 +255,38 @@ def _goal_threshold(correct_in: np.ndarray, score_in: np.ndarray, score_oos: np.
         if value > best[0]:
             best = (value, float(t))
     return best[1]
+
+
+def _goal_pair(correct_in: np.ndarray, cos_in: np.ndarray, prob_in: np.ndarray, cos_oos: np.ndarray,
+               prob_oos: np.ndarray, target: float) -> tuple[float, float]:
+    """The cosine threshold and probability floor (the product's rule: reject when both are
+    low) with the most out-of-scope recall at in-scope accuracy >= ``target`` (when none
+    reaches it, the pair with the best accuracy + recall)."""
+    ok = correct_in.astype(bool)
+    floors = np.concatenate([np.unique(np.concatenate([prob_in, prob_oos])), [np.inf]])
+    best = (-np.inf, 0.0, np.inf)
+    for cut in np.unique(np.concatenate([cos_in, cos_oos])):
+        false_rejects = np.searchsorted(np.sort(prob_in[ok & (cos_in < cut)]), floors)
+        acc = (ok.sum() - false_rejects) / len(cos_in)
+        rec = np.searchsorted(np.sort(prob_oos[cos_oos < cut]), floors) / len(cos_oos)
+        value = rec + np.where(acc >= target, 1.0, acc - 1.0)
+        i = int(np.argmax(value))
+        if value[i] > best[0]:
+            best = (float(value[i]), float(cut), float(floors[i]))
+    return best[1], best[2]
+
+
+def _best_pair_on_val(val: list, probs: np.ndarray, score: np.ndarray, labels: list[str]) -> dict[str, float]:
+    """Reference only: the pair of cuts that is best on val itself at in-scope accuracy >= 96%."""
+    gold = np.array([e.intent for e in val])
+    is_in = gold != OUT_OF_SCOPE
+    correct = np.array(labels)[probs.argmax(1)] == gold
+    conf = probs.max(1)
+    cut, floor = _goal_pair(correct[is_in], score[is_in], conf[is_in], score[~is_in], conf[~is_in], 0.96)
+    low = (score < cut) & (conf < floor)
+    return {"threshold": cut, "probability_floor": None if np.isinf(floor) else floor,
+            "intent_accuracy": round(float(np.mean(correct[is_in] & ~low[is_in])), 4),
+            "oos_recall": round(float(np.mean(low[~is_in])), 4)}
 
 
 def _best_on_val(val: list, probs: np.ndarray, score: np.ndarray, labels: list[str]) -> dict[str, float]:
@@ -325,6 +359,10 @@ def _picked(row: dict[str, object]) -> str:
     return f"{row.get('intent_accuracy')} / {row.get('oos_recall')} / {row.get('oos_precision')}"
 
 
+def _pair(row: object) -> str | None:
+    return f"{row['intent_accuracy']} / {row['oos_recall']}" if isinstance(row, dict) else None
+
+
 def _table(results: dict[str, object]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -332,7 +370,8 @@ def _table(results: dict[str, object]) -> None:
     table = Table(title=f"CLINC150 val (3,000 in-scope + 100 out-of-scope), {results['machine']}")
     cols = ["runtime", "in-scope acc", "OOS recall", "OOS precision", "acc w/o rejection", "ECE",
             "p50 ms", "p95 ms", "msg/s batched", "train s", "thr picked on val (rule): acc / recall / precision",
-            "thr picked on val (96% target): acc / recall / precision", "val-best thr: acc / recall"]
+            "thr picked on val (96% target): acc / recall / precision", "val-best thr: acc / recall",
+            "val-best thr + floor: acc / recall"]
     table.add_column("method")
     for c in cols:
         table.add_column(c, justify="right")
@@ -349,7 +388,7 @@ def _table(results: dict[str, object]) -> None:
                 r.get("in_scope_accuracy_no_rejection"), r.get("val_ece_in_scope"),
                 r.get("latency_ms_p50"), r.get("latency_ms_p95"), r.get("messages_per_s_batched"),
                 r.get("train_seconds"), _picked(rule), _picked(target),
-                f"{best['intent_accuracy']} / {best['oos_recall']}"]
+                f"{best['intent_accuracy']} / {best['oos_recall']}", _pair(r.get("val_best_pair"))]
         table.add_row(name, *("-" if v is None else str(v) for v in vals))
     Console(width=220).print(table)
     if isinstance(results.get("onnx_vs_torch"), dict):
