@@ -58,7 +58,10 @@ def train_command(
     table.add_column("what")
     table.add_column("value")
     table.add_row("intents", ", ".join(manifest["labels"]))
-    table.add_row("threshold", f"{manifest['threshold']['value']:.4f} ({manifest['threshold']['rule']})")
+    threshold = manifest["threshold"]
+    floor = threshold.get("probability")
+    cuts = f"cosine {threshold['value']:.4f}" + ("" if floor is None else f", probability {floor:.4f}")
+    table.add_row("threshold", f"{cuts} ({threshold['rule']})")
     for key, value in manifest["metrics"].items():
         table.add_row(key, str(value))
     table.add_row("generator", "trained" if manifest.get("generator") else "not installed")

@@ -167,6 +167,8 @@ def reason(rng: random.Random) -> str:
         f"because our {rng.choice(TOOLS)} plan ran out",
         f"to close the {company(rng)} deal",
         f"for {project(rng)}",
+        f"because we {rng.choice(['lost the old ones', 'hired two people', 'moved offices', 'are short on seats'])}",
+        f"as the {rng.choice(DEPTS)} team {rng.choice(['grew', 'asked for it', 'needs it by Friday'])}",
     ])
 
 
