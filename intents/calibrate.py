@@ -59,6 +59,11 @@ class Threshold:
     held_out_oos: int
     probability: float | None = None
 
+    def rejects(self, score: np.ndarray, probability: np.ndarray) -> np.ndarray:
+        """Which messages the cut rejects, given their best cosine and top probability."""
+        floor = np.inf if self.probability is None else self.probability
+        return (score < self.value) & (probability < floor)
+
 
 def choose_threshold(
     conf_in: np.ndarray,
@@ -129,7 +134,7 @@ def choose_rejection(
     budget = int(np.floor(max_false_reject * ok.sum()))
     n_in, n_oos = len(cos_in), len(cos_oos)
     floors = np.concatenate([_midpoints(np.concatenate([prob_in, prob_oos])), [np.inf]])
-    best: tuple[float, float, float] | None = None
+    best = (-np.inf, 0.0, np.inf)  # (score, cut, floor); the first cut always replaces it
     for cut in _midpoints(np.concatenate([cos_in, cos_oos])):
         near_ok = np.sort(prob_in[ok & (cos_in < cut)])
         near_oos = np.sort(prob_oos[cos_oos < cut])
@@ -138,10 +143,8 @@ def choose_rejection(
         score = (ok.sum() - false_rejects) / n_in + np.searchsorted(near_oos, floors) / n_oos
         score = np.where(allowed, score, -np.inf)
         i = int(np.argmax(score))
-        if best is None or score[i] > best[0] + 1e-12:
+        if score[i] > best[0] + 1e-12:
             best = (float(score[i]), float(cut), float(floors[i]))
-    if best is None:
-        return choose_threshold(cos_in, correct_in, cos_oos)
     _, cut, floor = best
     rule = (
         "maximise held-out in-scope accuracy + out-of-scope recall, rejecting at most "

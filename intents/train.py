@@ -145,8 +145,7 @@ def calibrate(
     best = sims.max(1)
     correct = top == gold
     thr = choose_rejection(best[is_in], conf[is_in], correct[is_in], best[~is_in], conf[~is_in])
-    rejected = (best < thr.value) & (conf < (np.inf if thr.probability is None else thr.probability))
-    pred = np.where(rejected, OUT_OF_SCOPE, top)
+    pred = np.where(thr.rejects(best, conf), OUT_OF_SCOPE, top)
     oos_pred = pred == OUT_OF_SCOPE
     return {
         "temperature": round(temperature, 4),
