@@ -262,17 +262,19 @@ def _goal_pair(correct_in: np.ndarray, cos_in: np.ndarray, prob_in: np.ndarray, 
     """The cosine threshold and probability floor (the product's rule: reject when both are
     low) with the most out-of-scope recall at in-scope accuracy >= ``target`` (when none
     reaches it, the pair with the best accuracy + recall)."""
+    from intents.calibrate import rejection_counts
+
     ok = correct_in.astype(bool)
     floors = np.concatenate([np.unique(np.concatenate([prob_in, prob_oos])), [np.inf]])
+    cuts = np.unique(np.concatenate([cos_in, cos_oos]))
     best = (-np.inf, 0.0, np.inf)
-    for cut in np.unique(np.concatenate([cos_in, cos_oos])):
-        false_rejects = np.searchsorted(np.sort(prob_in[ok & (cos_in < cut)]), floors)
+    for cut, false_rejects, oos_rejects in rejection_counts(cos_in[ok], prob_in[ok], cos_oos, prob_oos,
+                                                           cuts, floors):
         acc = (ok.sum() - false_rejects) / len(cos_in)
-        rec = np.searchsorted(np.sort(prob_oos[cos_oos < cut]), floors) / len(cos_oos)
-        value = rec + np.where(acc >= target, 1.0, acc - 1.0)
+        value = oos_rejects / len(cos_oos) + np.where(acc >= target, 1.0, acc - 1.0)
         i = int(np.argmax(value))
         if value[i] > best[0]:
-            best = (float(value[i]), float(cut), float(floors[i]))
+            best = (float(value[i]), cut, float(floors[i]))
     return best[1], best[2]
 
 

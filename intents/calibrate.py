@@ -10,6 +10,7 @@ far from every intent (``choose_rejection``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -134,13 +135,12 @@ def choose_rejection(
     budget = int(np.floor(max_false_reject * ok.sum()))
     n_in, n_oos = len(cos_in), len(cos_oos)
     floors = np.concatenate([_midpoints(np.concatenate([prob_in, prob_oos])), [np.inf]])
+    cuts = _midpoints(np.concatenate([cos_in, cos_oos]))
     best = (-np.inf, 0.0, np.inf)  # (score, cut, floor); the first cut always replaces it
-    for cut in _midpoints(np.concatenate([cos_in, cos_oos])):
-        near_ok = np.sort(prob_in[ok & (cos_in < cut)])
-        near_oos = np.sort(prob_oos[cos_oos < cut])
-        false_rejects = np.searchsorted(near_ok, floors)  # correct ones rejected per floor
+    for cut, false_rejects, oos_rejects in rejection_counts(cos_in[ok], prob_in[ok], cos_oos, prob_oos,
+                                                           cuts, floors):
         allowed = false_rejects <= budget  # the lowest floor rejects nothing: never empty
-        score = (ok.sum() - false_rejects) / n_in + np.searchsorted(near_oos, floors) / n_oos
+        score = (ok.sum() - false_rejects) / n_in + oos_rejects / n_oos
         score = np.where(allowed, score, -np.inf)
         i = int(np.argmax(score))
         if score[i] > best[0] + 1e-12:
@@ -152,6 +152,21 @@ def choose_rejection(
         "is under the threshold" + ("" if np.isinf(floor) else " and the top probability under its floor")
     )
     return Threshold(cut, rule, n_in, n_oos, None if np.isinf(floor) else floor)
+
+
+def rejection_counts(
+    cos_in: np.ndarray, prob_in: np.ndarray, cos_oos: np.ndarray, prob_oos: np.ndarray,
+    cuts: np.ndarray, floors: np.ndarray,
+) -> Iterator[tuple[float, np.ndarray, np.ndarray]]:
+    """For each cosine cut, how many in-scope and out-of-scope messages each floor rejects.
+
+    Sorting the messages under a cut by probability turns every floor into one binary
+    search, so all pairs of cuts are counted in O(cuts x n log n).
+    """
+    for cut in cuts:
+        rejected_in = np.searchsorted(np.sort(prob_in[cos_in < cut]), floors)
+        rejected_oos = np.searchsorted(np.sort(prob_oos[cos_oos < cut]), floors)
+        yield float(cut), rejected_in, rejected_oos
 
 
 def _midpoints(values: np.ndarray) -> np.ndarray:
