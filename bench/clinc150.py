@@ -112,7 +112,7 @@ def measure(model_dir: Path, val: list, train_s: float | None, runtime: str = "a
     row.update(report.metrics)
     row.update({"train_seconds": None if train_s is None else round(train_s, 1),
                 "messages_per_s_batched": round(per_s, 1), "threshold": clf.threshold,
-                "probability_floor": None if np.isinf(clf.probability_floor) else clf.probability_floor,
+                "probability_floor": clf.probability_floor,
                 "temperature": clf.temperature, "int8": manifest["encoder"].get("int8", False),
                 "encoder_runtime": "torch" if clf.encoder.runtime is None else "onnxruntime",
                 "load_average_1min": [round(load_before, 2), round(load_after, 2)],
@@ -200,20 +200,19 @@ def _picked_on_val(val: list, probs: np.ndarray, score: np.ndarray, labels: list
     the pair of cuts with the most out-of-scope recall that keeps in-scope accuracy at 96%
     on the picking half (the goal).
     """
-    from intents.calibrate import choose_rejection
+    from intents.calibrate import choose_rejection, rejected
 
     gold = np.array([e.intent for e in val])
     is_in = gold != OUT_OF_SCOPE
     correct = np.array(labels)[probs.argmax(1)] == gold
-
     conf = probs.max(1)
 
-    def product(pick: np.ndarray) -> tuple[float, float]:
+    def product(pick: np.ndarray) -> tuple[float, float | None]:
         thr = choose_rejection(score[pick & is_in], conf[pick & is_in], correct[pick & is_in],
                                score[pick & ~is_in], conf[pick & ~is_in])
-        return thr.value, np.inf if thr.probability is None else thr.probability
+        return thr.value, thr.probability
 
-    def target_96(pick: np.ndarray) -> tuple[float, float]:
+    def target_96(pick: np.ndarray) -> tuple[float, float | None]:
         return _goal_pair(correct[pick & is_in], score[pick & is_in], conf[pick & is_in],
                           score[pick & ~is_in], conf[pick & ~is_in], 0.96)
 
@@ -229,11 +228,11 @@ def _picked_on_val(val: list, probs: np.ndarray, score: np.ndarray, labels: list
                 half[members[: len(members) // 2]] = True
             for pick, judge in ((half, ~half), (~half, half)):
                 thr, floor = rule(pick)
-                low = (score < thr) & (conf < floor)
+                low = rejected(score, conf, thr, floor)
                 accs.append(float(np.mean(correct[judge & is_in] & ~low[judge & is_in])))
                 recs.append(float(np.mean(low[judge & ~is_in])))
-                rejected = judge & low
-                precs.append(float(np.mean(~is_in[rejected])) if rejected.any() else 0.0)
+                judged_low = judge & low
+                precs.append(float(np.mean(~is_in[judged_low])) if judged_low.any() else 0.0)
                 thresholds.append(thr)
         rows[name] = {"intent_accuracy": round(float(np.mean(accs)), 4), "oos_recall": round(float(np.mean(recs)), 4),
                       "oos_precision": round(float(np.mean(precs)), 4),
@@ -258,7 +257,7 @@ def _goal_threshold(correct_in: np.ndarray, score_in: np.ndarray, score_oos: np.
 
 
 def _goal_pair(correct_in: np.ndarray, cos_in: np.ndarray, prob_in: np.ndarray, cos_oos: np.ndarray,
-               prob_oos: np.ndarray, target: float) -> tuple[float, float]:
+               prob_oos: np.ndarray, target: float) -> tuple[float, float | None]:
     """The cosine threshold and probability floor (the product's rule: reject when both are
     low) with the most out-of-scope recall at in-scope accuracy >= ``target`` (when none
     reaches it, the pair with the best accuracy + recall)."""
@@ -275,7 +274,7 @@ def _goal_pair(correct_in: np.ndarray, cos_in: np.ndarray, prob_in: np.ndarray, 
         i = int(np.argmax(value))
         if value[i] > best[0]:
             best = (float(value[i]), cut, float(floors[i]))
-    return best[1], best[2]
+    return best[1], None if np.isinf(best[2]) else best[2]
 
 
 def _best_pair_on_val(val: list, probs: np.ndarray, score: np.ndarray, labels: list[str]) -> dict[str, float]:
@@ -284,9 +283,11 @@ def _best_pair_on_val(val: list, probs: np.ndarray, score: np.ndarray, labels: l
     is_in = gold != OUT_OF_SCOPE
     correct = np.array(labels)[probs.argmax(1)] == gold
     conf = probs.max(1)
+    from intents.calibrate import rejected
+
     cut, floor = _goal_pair(correct[is_in], score[is_in], conf[is_in], score[~is_in], conf[~is_in], 0.96)
-    low = (score < cut) & (conf < floor)
-    return {"threshold": cut, "probability_floor": None if np.isinf(floor) else floor,
+    low = rejected(score, conf, cut, floor)
+    return {"threshold": cut, "probability_floor": floor,
             "intent_accuracy": round(float(np.mean(correct[is_in] & ~low[is_in])), 4),
             "oos_recall": round(float(np.mean(low[~is_in])), 4)}
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -62,8 +63,13 @@ class Threshold:
 
     def rejects(self, score: np.ndarray, probability: np.ndarray) -> np.ndarray:
         """Which messages the cut rejects, given their best cosine and top probability."""
-        floor = np.inf if self.probability is None else self.probability
-        return (score < self.value) & (probability < floor)
+        return rejected(score, probability, self.value, self.probability)
+
+
+def rejected(score: Any, probability: Any, threshold: float, floor: float | None) -> Any:
+    """The out-of-scope rule, for one message or arrays of them: the best cosine is under the
+    threshold and the top probability under the floor (no floor: the cosine decides alone)."""
+    return (score < threshold) & (probability < (np.inf if floor is None else floor))
 
 
 def choose_threshold(

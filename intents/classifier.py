@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from bot.errors import NLUError
-from intents.calibrate import softmax
+from intents.calibrate import rejected, softmax
 from intents.encoder import Encoder, Runtime
 from intents.labels import OUT_OF_SCOPE
 
@@ -52,8 +52,8 @@ class IntentClassifier:
         self.scale = float(head["scale"])
         self.temperature = float(head["temperature"])
         self.threshold = float(manifest["threshold"]["value"])
-        floor = manifest["threshold"].get("probability")  # None: the cosine decides alone
-        self.probability_floor = float("inf") if floor is None else float(floor)
+        floor = manifest["threshold"].get("probability")  # None (older models): the cosine decides alone
+        self.probability_floor: float | None = None if floor is None else float(floor)
 
     @classmethod
     def from_pretrained(cls, path: str | Path, *, runtime: Runtime = "auto") -> IntentClassifier:
@@ -91,6 +91,6 @@ class IntentClassifier:
         order = np.argsort(-row)[:3]
         top, conf = self.labels[order[0]], float(row[order[0]])
         alternatives = tuple((self.labels[i], round(float(row[i]), 4)) for i in order)
-        if best_cosine < self.threshold and conf < self.probability_floor:
+        if rejected(best_cosine, conf, self.threshold, self.probability_floor):
             return IntentScore(OUT_OF_SCOPE, 1.0 - conf, top, alternatives)
         return IntentScore(top, conf, top, alternatives)

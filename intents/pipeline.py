@@ -129,7 +129,7 @@ class NLU:
             gen_info = getattr(self.generator, "meta", {}).get("name", type(self.generator).__name__)
         return {"name": m["name"], "version": m["version"], "labels": list(self.classifier.labels),
                 "threshold": self.classifier.threshold, "temperature": self.classifier.temperature,
-                "probability_floor": self.classifier.manifest["threshold"].get("probability"),
+                "probability_floor": self.classifier.probability_floor,
                 "data_sha256": m.get("data", {}).get("sha256"), "model_dir": str(self.model_dir),
                 "generator": gen_info, "tagger": getattr(self.tagger, "meta", {}).get("name")}
 
