@@ -1,9 +1,10 @@
-"""The NLU as the reader of a receipt's amount and currency, lent to the documents connector.
+"""The NLU as the reader of a receipt, lent to the documents connector.
 
-The receipt's total line, as the connector finds it, is read as an expense
-(``add expense TOTAL EUR 16,70``): the generator states the expense's amount and
-currency and the span tagger chooses which number and code they are. The connector's
-parser still reads the merchant and the date, and every field the NLU leaves out.
+The receipt's text is condensed to the lines that state its fields (header, dated
+lines, the total line the connector finds by its label) and read as the internal
+``receipt.read`` action: the generator states the amount, currency, merchant and
+date, and the span tagger chooses which words they are. The connector's parser
+still reads every field the NLU leaves out.
 """
 
 from __future__ import annotations
@@ -14,32 +15,47 @@ from typing import Any
 import structlog
 
 from connectors.documents.receipts import total_line
+from intents import spans
+from intents.receipt_input import READ_RECEIPT, receipt_input
 
 log = structlog.get_logger(__name__)
 
-READ_AS = "record.create"
-FIELDS = ("amount", "currency")
+FIELDS = ("amount", "currency", "merchant", "date")
+MONTH_FIRST = frozenset({"USD"})
+"""Currencies of receipts that write ``03/04/2026`` month first (the parser's rule too)."""
 
 
 def receipt_extractor(serving: Callable[[], Any | None]) -> Callable[[str], Mapping[str, Any] | None]:
     """An extractor over the NLU that ``serving`` returns at the time of each receipt.
 
     None (the parser alone) while the model is loading, for a model without a generator,
-    and for a receipt with no labelled total.
+    and for a model that was not taught to read receipts.
     """
 
     def extract(text: str) -> Mapping[str, Any] | None:
-        line = total_line(text)
         nlu = serving()
         fill = getattr(nlu, "fill", None)
-        if line is None or fill is None or getattr(nlu, "generator", None) is None:
+        generator = getattr(nlu, "generator", None)
+        reads = getattr(generator, "reads", None)
+        if fill is None or reads is None or not reads(READ_RECEIPT):
             return None
-        words = " ".join(line.split())  # a receipt's column gaps are layout, not words
-        [args] = fill([f"add expense {words}"], [READ_AS])
-        fields = args.get("fields") or {}
-        if args.get("form") != "expense":
-            log.info("documents.receipt_not_read_as_expense", form=args.get("form"))
+        condensed = receipt_input(text, total_line(text))
+        if not condensed:
             return None
-        return {name: fields[name] for name in FIELDS if fields.get(name) is not None}
+        [args] = fill([condensed], [READ_RECEIPT])
+        found = {name: args[name] for name in FIELDS if args.get(name) is not None}
+        if "date" in found and found.get("currency") in MONTH_FIRST:
+            found["date"] = month_first(condensed, found["date"])
+        return found
 
     return extract
+
+
+def month_first(text: str, read: str) -> str:
+    """The date the NLU chose, read month first where it was written ambiguously (03/04/2026)."""
+    day_first = spans.dates(text)
+    month_first_ = spans.dates(text, day_first=False)
+    for a, b in zip(day_first, month_first_, strict=True):
+        if a.value == read:
+            return str(b.value)
+    return read

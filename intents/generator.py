@@ -72,6 +72,10 @@ class ReplyGenerator:
             raise NLUError(f"cannot load the reply generator from {p}: {exc}") from exc
         return cls(model=model, tokenizer=tok, meta=meta)
 
+    def reads(self, intent: str) -> bool:
+        """Whether this generator was taught the internal action ``intent`` (``receipt.read``)."""
+        return intent in self.meta.get("internal_intents", ())
+
     def slots(self, model: type[BaseModel]) -> list[Slot]:
         if model not in self._slots:
             self._slots[model] = compile_slots(model)

@@ -12,6 +12,8 @@ import random
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from intents.schemas import INTERNAL_SCHEMAS
+
 Pair = tuple[str, dict[str, Any], str, str, str]
 
 _PHRASES: dict[tuple[str, str], list[str]] = {
@@ -69,7 +71,7 @@ def _render(pattern: str, values: dict[str, str]) -> str | None:
 
 def reply_examples(examples: Sequence[Any], rng: random.Random, *, limit: int) -> Iterator[Pair]:
     """Up to ``limit`` (intent, args, status, summary, reply) pairs drawn from ``examples``."""
-    pool = [e for e in examples if e.intent != "out_of_scope"]
+    pool = [e for e in examples if e.intent != "out_of_scope" and e.intent not in INTERNAL_SCHEMAS]
     rng.shuffle(pool)
     made = 0
     for e in pool:

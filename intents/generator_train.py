@@ -26,7 +26,7 @@ from intents.generator_format import Encoder, Packed, action_sequence, collate, 
 from intents.generator_replies import reply_examples
 from intents.generator_slots import Slot, compile_slots
 from intents.generator_text import pieces_of
-from intents.schemas import BUILTIN_SCHEMAS, schemas_for
+from intents.schemas import BUILTIN_SCHEMAS, INTERNAL_SCHEMAS, schemas_for
 
 GENERATOR_NAME = "flowdesk.generator.v1"
 SIZES = {"tiny": (2, 128, 2), "mid": (4, 192, 4), "small": (4, 256, 4), "base": (6, 384, 6)}
@@ -37,7 +37,7 @@ def signatures(examples: Sequence[Any]) -> dict[str, list[dict[str, Any]]]:
     """Argument shapes of user intents (values blanked), enough to rebuild their schemas."""
     shapes: dict[str, dict[str, dict[str, Any]]] = {}
     for e in examples:
-        if e.intent in BUILTIN_SCHEMAS:
+        if e.intent in BUILTIN_SCHEMAS or e.intent in INTERNAL_SCHEMAS:
             continue
         shape = _blank(e.args or {})
         shapes.setdefault(e.intent, {})[json.dumps(shape, sort_keys=True)] = shape
@@ -189,7 +189,8 @@ def train_generator(
         "parameters": sum(p.numel() for p in model.parameters()), "sequences": len(seqs),
         "examples": len(examples),
     }
-    _save(model, tok, out_dir, {**facts, "user_intents": shapes})
+    internal = sorted({e.intent for e in examples} & set(INTERNAL_SCHEMAS))
+    _save(model, tok, out_dir, {**facts, "user_intents": shapes, "internal_intents": internal})
     return facts
 
 

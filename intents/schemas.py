@@ -16,6 +16,8 @@ PERSON = {"x-kind": "person"}
 """Marks a field whose value is a person (an email address or a chat mention)."""
 CURRENCY = {"x-kind": "currency"}
 """Marks a field whose value is an ISO 4217 code."""
+DATE = {"x-kind": "date"}
+"""Marks a field whose value is a calendar date, written out as ISO ``YYYY-MM-DD``."""
 
 FormName = Literal["customer", "order", "expense", "timesheet", "ticket"]
 
@@ -49,7 +51,7 @@ class ExpenseFields(_Args):
 class TimesheetFields(_Args):
     project: str | None = None
     hours: float | None = None
-    date: str | None = None
+    date: str | None = Field(None, json_schema_extra=DATE)
 
 
 class TicketFields(_Args):
@@ -117,6 +119,19 @@ BUILTIN_SCHEMAS: dict[str, type[BaseModel]] = {
 }
 
 
+class ReceiptReadArgs(_Args):
+    amount: float | None = None
+    currency: str | None = Field(None, json_schema_extra=CURRENCY)
+    merchant: str | None = None
+    date: str | None = Field(None, json_schema_extra=DATE)
+
+
+INTERNAL_SCHEMAS: dict[str, type[BaseModel]] = {"receipt.read": ReceiptReadArgs}
+"""Actions the bot asks the generator for itself, never a user's intent: the intent
+classifier does not learn them, so no message is ever classified as one. ``receipt.read``
+reads a receipt's condensed text (:mod:`bot.receipt_reader`)."""
+
+
 def _kind_of(values: list[Any], name: str = "Object") -> Any:
     if values and all(isinstance(v, bool) for v in values):
         return bool | None
@@ -147,6 +162,6 @@ def derive_schema(intent: str, arg_dicts: list[dict[str, Any]]) -> type[BaseMode
 
 
 def schemas_for(shapes: dict[str, list[dict[str, Any]]]) -> dict[str, type[BaseModel]]:
-    """Built-in models plus a derived model for every user intent seen in training."""
+    """Built-in and internal models plus a derived model for every user intent seen in training."""
     derived = {intent: derive_schema(intent, arg_dicts) for intent, arg_dicts in shapes.items()}
-    return {**derived, **BUILTIN_SCHEMAS}
+    return {**derived, **BUILTIN_SCHEMAS, **INTERNAL_SCHEMAS}

@@ -31,6 +31,7 @@ from intents.encoder import Encoder
 from intents.finetune import FinetuneArgs, changed_state, finetune
 from intents.labels import OUT_OF_SCOPE
 from intents.progress import Stages
+from intents.schemas import INTERNAL_SCHEMAS
 
 MODEL_NAME = "flowdesk.intents.minilm-cosine.v1"
 HELD_OUT = 0.2
@@ -93,7 +94,11 @@ def train(
 def fit_classifier(
     examples: Sequence[Example], out: Path, *, options: FinetuneArgs, stages: Stages
 ) -> dict[str, Any]:
-    """Fine-tune, calibrate on held-out examples, write the head and encoder weights."""
+    """Fine-tune, calibrate on held-out examples, write the head and encoder weights.
+
+    Examples of internal actions (``receipt.read``) are left out: the bot names them
+    itself, so the classifier never has to tell them from a user's message."""
+    examples = [e for e in examples if e.intent not in INTERNAL_SCHEMAS]
     fraction = min(HELD_OUT, HELD_OUT_MAX / len(examples))
     fit, held = split_examples(examples, fraction=fraction, seed=options.seed)
     labels = sorted({e.intent for e in fit if e.intent != OUT_OF_SCOPE})
@@ -203,6 +208,7 @@ def _carry_generator(out: Path, tmp: Path) -> Any:
         if facts is None:
             facts = json.loads((out / "generator" / "generator.json").read_text())
             facts.pop("user_intents", None)
+            facts.pop("internal_intents", None)
         return facts
     except (OSError, ValueError, AttributeError):
         return None

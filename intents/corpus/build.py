@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from intents.corpus import oos, templates as T
+from intents.corpus import oos, receipts, templates as T
 from intents.corpus import values as V
 from intents.data import Example
 
@@ -22,6 +22,7 @@ DEFAULT_OUT = Path(__file__).with_name("builtin.jsonl")
 COUNTS = {
     "approval.request": 650, "approval.list": 260, "approval.cancel": 260, "email.send": 550,
     "record.create": 650, "record.query": 450, "help": 260, "out_of_scope": 800,
+    "receipt.read": 400,
 }
 _FIELD_KEYS = {"name", "email", "phone", "company", "tier", "customer", "product", "qty",
                "price", "money", "category", "desc", "project", "hours", "date", "order_id",
@@ -175,6 +176,8 @@ def _one(intent: str, rng: random.Random) -> Example:
     extra: dict[str, Any] = {}
     if intent == "out_of_scope":
         return Example(text=_oos(rng), intent=intent)
+    if intent == receipts.READ_RECEIPT:
+        return receipts.example(rng)
     pool: dict[str, list[Any]] = {
         "approval.request": T.APPROVAL_REQUEST, "email.send": T.EMAIL_SEND, "help": T.HELP,
         "approval.list": T.APPROVAL_LIST, "approval.cancel": T.APPROVAL_CANCEL,

@@ -9,7 +9,7 @@ GENERAL: list[str] = [
     "what's the weather in {CITY}", "will it rain in {CITY} tomorrow", "tell me something funny",
     "who won the game last night", "what's the capital of Australia", "how high is K2",
     "play some jazz", "set an alarm for 7am", "what time is it in {CITY}", "how are you today",
-    "good morning!", "thanks!", "lol", "ok cool", "you're awesome", "what's your favorite movie",
+    "good morning!", "thanks!", "haha nice", "ok cool", "you're awesome", "what's your favorite movie",
     "recommend a good book", "how do I make pancakes", "translate hello into Spanish",
     "what's 15% of {N}", "convert {N} miles to km", "who is the CEO of {CO}",
     "what's the stock price of {CO}", "book a flight to {CITY}", "find me a hotel in {CITY}",

@@ -69,7 +69,7 @@ def project(rng: random.Random) -> str:
         return "".join(rng.choice(_SYL) for _ in range(rng.randint(2, 3))).capitalize()
     return rng.choice(["Apollo", "Zephyr", "Atlas", "Orion", "Falcon", "Nimbus", "Phoenix",
                        "Helios", "Vega", "Juno", "Kepler", "Titan"]) + rng.choice(
-        ["", "", f" {rng.randint(2, 9)}", " migration", " rollout", " v2"])
+        ["", "", f" {rng.randint(2, 9)}", " migration", " rollout", " v2", " onboarding", " launch", " audit"])
 
 
 def email(rng: random.Random) -> tuple[str, str]:
@@ -193,6 +193,13 @@ def email_body(rng: random.Random) -> str:
         f"{project(rng)} ships next week",
         f"can we talk about the {rng.choice(_ITEM)} tomorrow",
         f"thanks for the help with {project(rng)}",
+        f"good news, the {project(rng)} deploy is done",
+        f"quick update, {project(rng)} slipped to {rng.choice(['Friday', 'next week', 'Monday'])}",
+        f"thanks again, the {rng.choice(DEPTS)} review went well",
+        f"order {rng.randint(1000, 99999)} is delayed by {rng.choice(['one day', 'two days', 'a week'])}",
+        f"invoice {rng.randint(1000, 99999)} was paid {rng.choice(['today', 'this morning', 'yesterday'])}",
+        f"the {rng.choice(_ITEM)} arrived {rng.choice(['today', 'this morning', 'at the office'])}",
+        f"the {rng.choice(DEPTS)} offsite is confirmed for {rng.choice(CITIES)}",
     ])
 
 
