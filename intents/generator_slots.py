@@ -2,7 +2,7 @@
 
 A slot is one argument path (``approver``, ``fields.hours``) with a kind that says
 what the generator may put there: a span of the message (free text), one of the
-typed entities of :mod:`intents.spans` (people, numbers, currencies, dates) or one of a
+typed entities of :mod:`intents.spans` (people, numbers, currencies, dates, phones) or one of a
 fixed set of choices. Restricting every slot to candidates of the right type is
 what makes the decoded action valid by construction.
 """
@@ -21,7 +21,7 @@ from intents import spans
 from intents.generator_text import Piece, is_word_end, is_word_start
 from intents.schemas import FORMS
 
-SlotKind = Literal["text", "person", "people", "number", "currency", "date", "choice"]
+SlotKind = Literal["text", "person", "people", "number", "currency", "date", "phone", "choice"]
 PERSON_NAMES = frozenset({"approver", "to", "cc", "bcc", "assignee", "email", "owner", "person"})
 MAX_SPAN_TOKENS = 32
 DANGLING = frozenset(
@@ -76,8 +76,8 @@ def _kind(name: str, annotation: Any, extra: dict[str, Any]) -> tuple[SlotKind, 
         return "number", ()
     if extra.get("x-kind") == "currency" or name == "currency":
         return "currency", ()
-    if extra.get("x-kind") == "date":
-        return "date", ()
+    if extra.get("x-kind") in ("date", "phone"):
+        return extra["x-kind"], ()
     return ("person" if person else "text"), ()
 
 

@@ -16,6 +16,8 @@ PERSON = {"x-kind": "person"}
 """Marks a field whose value is a person (an email address or a chat mention)."""
 CURRENCY = {"x-kind": "currency"}
 """Marks a field whose value is an ISO 4217 code."""
+PHONE = {"x-kind": "phone"}
+"""Marks a field whose value is a phone number, copied whole as written."""
 DATE = {"x-kind": "date"}
 """Marks a field whose value is a calendar date, written out as ISO ``YYYY-MM-DD``."""
 
@@ -29,7 +31,7 @@ class _Args(BaseModel):
 class CustomerFields(_Args):
     name: str | None = None
     email: str | None = Field(None, json_schema_extra=PERSON)
-    phone: str | None = None
+    phone: str | None = Field(None, json_schema_extra=PHONE)
     company: str | None = None
     tier: str | None = None
 

@@ -3,8 +3,8 @@
 The generator never writes a value freely: it points at a span of the message and
 this module turns the span into the value actions.md asks for (a mention without
 its markup, a lower-cased email, ``$1.2k`` -> ``1200``, ``€`` -> ``EUR``,
-``3 Nov 2026`` -> ``2026-11-03``). Typed arguments (people, numbers, currencies, dates)
-are restricted to the entity spans found
+``3 Nov 2026`` -> ``2026-11-03``). Typed arguments (people, numbers, currencies, dates,
+phone numbers) are restricted to the entity spans found
 here; free-text arguments may use any span that starts and ends on a word.
 """
 
@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-EntityKind = Literal["person", "number", "currency", "date"]
+EntityKind = Literal["person", "number", "currency", "date", "phone"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,9 @@ _DATES = [re.compile(p, re.IGNORECASE) for p in (
 )]
 """ISO (``2026-11-03``), numeric (``03.11.2026``, ``11/20/26``) and written-month dates
 (``3 Nov 2026``, ``November 3rd, 2026``); a date without its year is not read."""
+_PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]\d{2,4}){1,4}(?![\w]|[.,]\d)")
+MIN_PHONE_DIGITS = 7
+"""A phone number as people write it: ``+44 20 7946 0958``, ``(415) 555-0100``, ``415-555-0100``."""
 _TRIM = " \t\n\"'`“”‘’.,;:!?()[]{}<>"
 
 
@@ -166,9 +169,20 @@ def _date_value(parts: dict[str, str | None], day_first: bool) -> str | None:
     return None
 
 
+def phones(text: str) -> list[Entity]:
+    """Phone numbers, as written: whole, whatever their grouping (never a date or an amount)."""
+    blocked = [(e.start, e.end) for e in people(text) + dates(text)]
+    found = []
+    for m in _PHONE.finditer(text):
+        written = m.group(0)
+        if sum(c.isdigit() for c in written) >= MIN_PHONE_DIGITS and not _overlaps(m.start(), m.end(), blocked):
+            found.append(Entity("phone", m.start(), m.end(), written))
+    return found
+
+
 def entities(text: str) -> list[Entity]:
     """All typed spans of ``text``, in message order."""
-    found = people(text) + numbers(text) + currencies(text) + dates(text)
+    found = people(text) + numbers(text) + currencies(text) + dates(text) + phones(text)
     return sorted(found, key=lambda e: (e.start, e.end))
 
 

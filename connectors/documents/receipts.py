@@ -75,8 +75,11 @@ def _amounts(line: str) -> list[tuple[Decimal, str | None]]:
 
 
 def _ocr_fixes(line: str) -> str:
-    """Common misreadings next to digits: ``S12.50`` for ``$12.50``, ``O`` for ``0``, ``12 .50``."""
+    """Common misreadings next to digits: ``S12.50`` for ``$12.50``, ``O`` for ``0``, ``12 .50``,
+    and a symbol read as a letter glued to an amount (``K87.29`` for ``£87.29``): the letter goes,
+    the amount stays readable, and the currency is left to be found elsewhere."""
     line = re.sub(r"(?<![A-Za-z])[S$](?=\s?\d)", "$", line)
+    line = re.sub(r"(?<=\s)[A-RT-Za-z&](?=\d[\d,.]*[.,]\d\d\b)", "", line)
     line = re.sub(r"(?<=\d)[Oo](?=\d)", "0", line)
     return re.sub(r"(?<=\d) ?([.,]) ?(?=\d{2}\b)", r"\1", line)
 

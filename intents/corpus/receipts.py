@@ -123,7 +123,7 @@ def example(rng: random.Random) -> Example:
     if where < 0.5:
         body.insert(rng.randint(0, len(body)), dated)
     items = [f"{rng.choice(_ITEMS):<14}{_money(rng, style)[0]:>10}" for _ in range(rng.randint(1, 5))]
-    number, value = _money(rng, style)
+    number, _ = _money(rng, style)
     total = f"{rng.choice(_LABELS):<12} {money.format(number)}"
     tail = ["Thank you!"] if rng.random() < 0.5 else []
     if 0.5 <= where < 0.85:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from intents import spans
 from intents.data import Example
 from intents.generator import ReplyGenerator
 from intents.schemas import BUILTIN_SCHEMAS
@@ -31,6 +32,11 @@ def _lines(rng: random.Random) -> list[Example]:
                                  {"approver": who, "subject": what, "amount": amount, "currency": "USD"}))
         else:
             found.append(Example(f"assign {what} to @{who}", "task.assign", {"who": who, "task": what}))
+    for shop, day, total in (("KIOSK NORD", "03.11.2026", "12,40"), ("LUMA CAFE", "2026-05-02", "8,00"),
+                             ("KIOSK SUD", "21.01.2026", "30,10"), ("TOREL BAKERY", "2026-07-14", "5,60")):
+        found.append(Example(f"{shop} | 1 High St | Date: {day} | TOTAL EUR {total}", "receipt.read",
+                             {"merchant": shop, "date": spans.dates(day)[0].value,
+                              "amount": spans.parse_number(total), "currency": "EUR"}))
     return found
 
 
@@ -47,7 +53,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[ReplyGenerator, l
 
 def test_tiny_generator_learns_its_training_lines(trained: tuple[ReplyGenerator, list[Example], dict]) -> None:
     gen, examples, facts = trained
-    got = gen.act_many([e.text for e in examples], [e.intent for e in examples], BUILTIN_SCHEMAS)
+    got = gen.act_many([e.text for e in examples], [e.intent for e in examples])
     right = sum(g == {k: v for k, v in e.args.items()} for g, e in zip(got, examples, strict=True))
     assert facts["steps"] > 0 and facts["seconds"] < 60
     assert right >= 0.9 * len(examples), list(zip(got, examples))
@@ -65,6 +71,8 @@ def test_saved_model_directory_is_self_describing(tmp_path: Path, trained: tuple
     assert gen.meta["name"] == "flowdesk.generator.v1"
     assert gen.meta["steps"] == facts["steps"]
     assert "task.assign" in gen.meta["user_intents"]
+    assert gen.meta["internal_intents"] == ["receipt.read"] and gen.reads("receipt.read")
+    assert "receipt.read" not in gen.meta["user_intents"], "an internal action has its own schema"
 
 
 def test_fine_tunes_a_pretrained_gpt2_directory(tmp_path: Path) -> None:

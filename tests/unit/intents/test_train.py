@@ -90,3 +90,18 @@ def test_a_model_without_a_probability_floor_rejects_on_the_cosine_alone(tiny_mo
     clf = IntentClassifier.from_pretrained(old)
     sure = np.array([0.99] + [0.01 / (len(clf.labels) - 1)] * (len(clf.labels) - 1))
     assert clf._decide(sure, best_cosine=clf.threshold - 0.01).intent == "out_of_scope"
+
+
+def test_internal_actions_are_not_taught_to_the_classifier(tmp_path: Path) -> None:
+    """``receipt.read`` is asked for by the bot itself: no message is ever classified as one."""
+    from intents.train import train
+
+    data = write_tiny(tmp_path / "d.jsonl")
+    receipts = [{"text": f"KIOSK {i} | TOTAL {i}.50", "intent": "receipt.read", "args": {"amount": i + 0.5}}
+                for i in range(1, 4)]
+    with data.open("a") as f:
+        f.writelines(json.dumps(r) + "\n" for r in receipts)
+    manifest = json.loads((train(data, tmp_path / "m", generator=False) / "model.json").read_text())
+    assert manifest["labels"] == sorted(TINY)
+    assert manifest["data"]["intents"]["receipt.read"] == 3
+    assert manifest["training"]["fit_examples"] + manifest["training"]["held_out"] == sum(map(len, TINY.values()))
