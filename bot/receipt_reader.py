@@ -21,6 +21,8 @@ from intents.receipt_input import READ_RECEIPT, receipt_input
 log = structlog.get_logger(__name__)
 
 FIELDS = ("amount", "currency", "merchant", "date")
+UNLABELLED_FIELDS = ("merchant", "date")
+"""What the NLU reads of a receipt without a labelled total."""
 MONTH_FIRST = frozenset({"USD"})
 """Currencies of receipts that write ``03/04/2026`` month first (the parser's rule too)."""
 
@@ -29,7 +31,8 @@ def receipt_extractor(serving: Callable[[], Any | None]) -> Callable[[str], Mapp
     """An extractor over the NLU that ``serving`` returns at the time of each receipt.
 
     None (the parser alone) while the model is loading, for a model without a generator,
-    and for a model that was not taught to read receipts.
+    and for a model that was not taught to read receipts. Without a labelled total line the
+    NLU reads only the merchant and the date.
     """
 
     def extract(text: str) -> Mapping[str, Any] | None:
@@ -39,11 +42,15 @@ def receipt_extractor(serving: Callable[[], Any | None]) -> Callable[[str], Mapp
         reads = getattr(generator, "reads", None)
         if fill is None or reads is None or not reads(READ_RECEIPT):
             return None
-        condensed = receipt_input(text, total_line(text))
+        total = total_line(text)
+        condensed = receipt_input(text, total)
         if not condensed:
             return None
         [args] = fill([condensed], [READ_RECEIPT])
-        found = {name: args[name] for name in FIELDS if args.get(name) is not None}
+        # The NLU learned the amount and currency from the total line only: with none, it would
+        # take some other number (an hour, a street number); the parser's fallback reads them.
+        wanted = FIELDS if total is not None else UNLABELLED_FIELDS
+        found = {name: args[name] for name in wanted if args.get(name) is not None}
         if "date" in found and found.get("currency") in MONTH_FIRST:
             found["date"] = month_first(condensed, found["date"])
         return found

@@ -43,7 +43,7 @@ _CURRENCIES = [("USD", "${}", "us"), ("USD", "{} USD", "us"), ("USD", "USD {}", 
 
 def merchant(rng: random.Random) -> str:
     """A trading name as a receipt prints it, mostly in capitals."""
-    syllables = "".join(rng.choice(V._SYL) for _ in range(rng.randint(2, 3))).capitalize()
+    syllables = V.coined(rng)
     r = rng.random()
     if r < 0.45:
         name = f"{syllables} {rng.choice(_TRADES).title()}"
@@ -97,13 +97,11 @@ def _misread(line: str, rng: random.Random) -> str:
     return line[:i] + _LOOKALIKE[k] + line[i + len(k):]
 
 
-def _money(rng: random.Random, style: str) -> tuple[str, float]:
+def _money(rng: random.Random, style: str) -> str:
+    """An amount as a till prints it: ``1,234.56``, or ``1.234,56`` in the European style."""
     value = rng.randint(150, 99999) / 100 if rng.random() < 0.9 else rng.randint(1000, 500000) / 100
-    if style == "eu":
-        text = f"{value:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
-    else:
-        text = f"{value:,.2f}"
-    return text, value
+    text = f"{value:,.2f}"
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".") if style == "eu" else text
 
 
 def example(rng: random.Random) -> Example:
@@ -122,13 +120,13 @@ def example(rng: random.Random) -> Example:
     dated = _date_line(rng, written)
     if where < 0.5:
         body.insert(rng.randint(0, len(body)), dated)
-    items = [f"{rng.choice(_ITEMS):<14}{_money(rng, style)[0]:>10}" for _ in range(rng.randint(1, 5))]
-    number, _ = _money(rng, style)
+    items = [f"{rng.choice(_ITEMS):<14}{_money(rng, style):>10}" for _ in range(rng.randint(1, 5))]
+    number = _money(rng, style)
     total = f"{rng.choice(_LABELS):<12} {money.format(number)}"
     tail = ["Thank you!"] if rng.random() < 0.5 else []
     if 0.5 <= where < 0.85:
         tail.insert(0, dated)
-    lines = [*header, *body, "", *items, f"Subtotal {_money(rng, style)[0]}", "", total, *tail]
+    lines = [*header, *body, "", *items, f"Subtotal {_money(rng, style)}", "", total, *tail]
     lines = [_misread(line, rng) if rng.random() < 0.08 and line in body else line for line in lines]
     text = receipt_input("\n".join(lines), total)
     args: dict[str, Any] = {"amount": spans.parse_number(number)}

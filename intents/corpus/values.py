@@ -59,14 +59,18 @@ def person_name(rng: random.Random) -> tuple[str, str]:
     return rng.choice(FIRST), rng.choice(LAST)
 
 
+def coined(rng: random.Random) -> str:
+    """A made-up name of two or three syllables ("Velnor"), so a model must copy, not recall, it."""
+    return "".join(rng.choice(_SYL) for _ in range(rng.randint(2, 3))).capitalize()
+
+
 def company(rng: random.Random) -> str:
-    name = "".join(rng.choice(_SYL) for _ in range(rng.randint(2, 3))).capitalize()
-    return name + rng.choice(_CO_SUFFIX)
+    return coined(rng) + rng.choice(_CO_SUFFIX)
 
 
 def project(rng: random.Random) -> str:
     if rng.random() < 0.5:
-        return "".join(rng.choice(_SYL) for _ in range(rng.randint(2, 3))).capitalize()
+        return coined(rng)
     return rng.choice(["Apollo", "Zephyr", "Atlas", "Orion", "Falcon", "Nimbus", "Phoenix",
                        "Helios", "Vega", "Juno", "Kepler", "Titan"]) + rng.choice(
         ["", "", f" {rng.randint(2, 9)}", " migration", " rollout", " v2", " onboarding", " launch", " audit"])
