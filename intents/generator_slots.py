@@ -28,7 +28,7 @@ DANGLING = frozenset(
     "a an the to of for with at on in by from and or but my your our their his her its this that "
     "is are was be as about into than".split()
 )
-"""Words a phrase never ends on: a free-text value may not stop right after one."""
+"""Words a phrase of several words never ends on: such a value may not stop right after one."""
 
 
 @dataclass(frozen=True)
@@ -134,11 +134,17 @@ def _text_spans(text: str, pieces: list[Piece]) -> list[Candidate]:
         if p.end <= p.start or not is_word_start(text, p.start):
             continue
         for j in range(i, min(len(pieces), i + MAX_SPAN_TOKENS)):
-            if is_word_end(text, pieces[j].end) and not _dangling(text, pieces[j].end):
+            if is_word_end(text, pieces[j].end) and (_one_word(text, p.start, pieces[j].end)
+                                                     or not _dangling(text, pieces[j].end)):
                 value = people.get((p.start, pieces[j].end)) or spans.clean_text(text[p.start : pieces[j].end])
                 if value:
                     found.append(Candidate(i, j + 1, value))
     return found
+
+
+def _one_word(text: str, start: int, end: int) -> bool:
+    """A value of one word may be any word: "my" is a playlist's owner, "this" an object chosen."""
+    return not any(c.isspace() for c in text[start:end])
 
 
 def _dangling(text: str, end: int) -> bool:

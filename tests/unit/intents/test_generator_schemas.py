@@ -40,3 +40,26 @@ def test_schema_of_a_user_intent_is_derived_from_its_examples() -> None:
     kinds = {s.path: s.kind for s in compile_slots(model)}
     assert kinds == {"points": "number", "tags.area": "text", "who": "text"}
     assert model.model_validate({"points": "5"}).points == 5.0
+
+
+def _span_values(text: str) -> set[str]:
+    from tokenizers import Tokenizer
+
+    from intents.generator_slots import Slot, candidates
+    from intents.generator_text import pieces_of
+    from intents.pipeline import SHIPPED
+
+    tok = Tokenizer.from_file(str(SHIPPED / "generator" / "tokenizer.json"))
+    return {c.value for c in candidates(Slot("subject", "text"), text, pieces_of(tok, text))}
+
+
+def test_a_phrase_never_ends_on_a_dangling_word_but_a_single_word_may_be_one() -> None:
+    """SNIPS' playlist owner "my" and selected object "this" are values of one such word."""
+    values = _span_values("add this song to my jazz playlist")
+    assert {"my", "this", "this song", "my jazz playlist"} <= values
+    assert "add this" not in values and "song to my" not in values and "to" in values
+
+
+def test_dates_and_phone_numbers_are_typed_slots() -> None:
+    kinds = {s.path: s.kind for s in compile_slots(BUILTIN_SCHEMAS["record.create"])}
+    assert kinds["fields.date"] == "date" and kinds["fields.phone"] == "phone" and kinds["fields.name"] == "text"
