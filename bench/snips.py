@@ -36,6 +36,8 @@ def main() -> None:
     parser.add_argument("--tagger-minutes", type=float, default=10.0, help="time bound of span tagger training")
     parser.add_argument("--tagger-augment", type=int, default=None,
                         help="copies of each line with swapped values for the tagger (default: TaggerArgs')")
+    parser.add_argument("--tagger-epochs", type=float, default=None,
+                        help="passes of the span tagger over the training lines (default: TaggerArgs')")
     parser.add_argument("--no-tagger", action="store_true", help="measure the generator without a span tagger")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "snips.json")
     parser.add_argument("--model", type=Path, default=None,
@@ -70,7 +72,9 @@ def main() -> None:
             t0 = time.monotonic()
             train_generator(fit, model / "generator", progress=progress, max_minutes=opts.minutes)
             timings["generator_s"] = round(time.monotonic() - t0, 1)
-        tagger_extra = {} if opts.tagger_augment is None else {"augment_copies": opts.tagger_augment}
+        tagger_extra: dict[str, float | int] = {} if opts.tagger_augment is None else {"augment_copies": opts.tagger_augment}
+        if opts.tagger_epochs is not None:
+            tagger_extra["epochs"] = opts.tagger_epochs
         if not opts.no_tagger and not (model / "tagger" / "tagger.json").exists():
             t0 = time.monotonic()
             task = progress.add_task("span tagger", total=None)
