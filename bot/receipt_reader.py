@@ -12,13 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import structlog
-
 from connectors.documents.receipts import total_line
 from intents import spans
 from intents.receipt_input import READ_RECEIPT, receipt_input
-
-log = structlog.get_logger(__name__)
 
 FIELDS = ("amount", "currency", "merchant", "date")
 UNLABELLED_FIELDS = ("merchant", "date")
@@ -59,10 +55,8 @@ def receipt_extractor(serving: Callable[[], Any | None]) -> Callable[[str], Mapp
 
 
 def month_first(text: str, read: str) -> str:
-    """The date the NLU chose, read month first where it was written ambiguously (03/04/2026)."""
-    day_first = spans.dates(text)
-    month_first_ = spans.dates(text, day_first=False)
-    for a, b in zip(day_first, month_first_, strict=True):
-        if a.value == read:
-            return str(b.value)
-    return read
+    """The date the NLU chose, read month first where it was written ambiguously (03/04/2026).
+
+    Both readings find the same written dates, in the same order; only their values differ."""
+    pairs = zip(spans.dates(text), spans.dates(text, day_first=False), strict=True)
+    return next((str(us.value) for usual, us in pairs if usual.value == read), read)

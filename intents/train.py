@@ -99,6 +99,8 @@ def fit_classifier(
     Examples of internal actions (``receipt.read``) are left out: the bot names them
     itself, so the classifier never has to tell them from a user's message."""
     examples = [e for e in examples if e.intent not in INTERNAL_SCHEMAS]
+    if not examples:
+        raise NLUError("the dataset has no in-scope intent to learn")
     fraction = min(HELD_OUT, HELD_OUT_MAX / len(examples))
     fit, held = split_examples(examples, fraction=fraction, seed=options.seed)
     labels = sorted({e.intent for e in fit if e.intent != OUT_OF_SCOPE})

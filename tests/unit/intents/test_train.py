@@ -105,3 +105,14 @@ def test_internal_actions_are_not_taught_to_the_classifier(tmp_path: Path) -> No
     assert manifest["labels"] == sorted(TINY)
     assert manifest["data"]["intents"]["receipt.read"] == 3
     assert manifest["training"]["fit_examples"] + manifest["training"]["held_out"] == sum(map(len, TINY.values()))
+
+
+def test_a_dataset_of_internal_actions_alone_is_refused_and_writes_nothing(tmp_path: Path) -> None:
+    from intents.train import train
+
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps({"text": f"KIOSK | TOTAL {i}.50", "intent": "receipt.read"}) + "\n"
+                            for i in range(3)))
+    with pytest.raises(NLUError, match="no in-scope intent"):
+        train(data, tmp_path / "m", generator=False)
+    assert not (tmp_path / "m").exists()
