@@ -38,6 +38,8 @@ def main() -> None:
                         help="copies of each line with swapped values for the tagger (default: TaggerArgs')")
     parser.add_argument("--tagger-epochs", type=float, default=None,
                         help="passes of the span tagger over the training lines (default: TaggerArgs')")
+    parser.add_argument("--length-buckets", action="store_true",
+                        help="batch the span tagger's lines by length (faster steps)")
     parser.add_argument("--no-tagger", action="store_true", help="measure the generator without a span tagger")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "snips.json")
     parser.add_argument("--model", type=Path, default=None,
@@ -70,9 +72,12 @@ def main() -> None:
             timings["classifier_s"] = round(time.monotonic() - t0, 1)
         if not (model / "generator" / "generator.json").exists():
             t0 = time.monotonic()
+            torch.set_num_threads(opts.threads)  # the classifier's fine-tuning sets its own
             train_generator(fit, model / "generator", progress=progress, max_minutes=opts.minutes)
             timings["generator_s"] = round(time.monotonic() - t0, 1)
-        tagger_extra: dict[str, float | int] = {} if opts.tagger_augment is None else {"augment_copies": opts.tagger_augment}
+        tagger_extra: dict[str, float | int | bool] = {"threads": opts.threads, "length_buckets": opts.length_buckets}
+        if opts.tagger_augment is not None:
+            tagger_extra["augment_copies"] = opts.tagger_augment
         if opts.tagger_epochs is not None:
             tagger_extra["epochs"] = opts.tagger_epochs
         if not opts.no_tagger and not (model / "tagger" / "tagger.json").exists():

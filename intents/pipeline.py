@@ -156,7 +156,7 @@ class NLU:
         assert self.generator is not None
         if self.tagger is None:
             return self.generator.act_many(texts, intents)
-        taggings = self.tagger.tag_many(texts)
+        taggings = self.tagger.tag_many(texts, intents)
         act: Any = self.generator.act_many
         return list(act(texts, intents, taggings=taggings))
 

@@ -143,14 +143,25 @@ class SpanTagger:
         head.eval()
         return cls(encoder=encoder, head=head, labels=list(meta["labels"]), meta=meta)
 
-    def tag_many(self, texts: Sequence[str]) -> list[Tagging]:
-        """Word spans and label probabilities of each message, in one batched pass."""
+    @property
+    def reads_intent(self) -> bool:
+        """Whether this tagger was trained reading each message's intent beside its words."""
+        return bool(self.meta.get("args", {}).get("intent_conditioned"))
+
+    def tag_many(self, texts: Sequence[str], intents: Sequence[str] | None = None) -> list[Tagging]:
+        """Word spans and label probabilities of each message, in one batched pass.
+
+        ``intents`` (the classifier's, one per message) are read by a tagger trained with
+        them (:attr:`reads_intent`) and ignored by one trained without.
+        """
         import torch
 
         if not texts:
             return []
+        if self.reads_intent and intents is None:
+            raise NLUError("this span tagger reads each message's intent: pass intents")
         segmented = [words(t) for t in texts]
-        batch = word_batch(self.encoder, texts, segmented)
+        batch = word_batch(self.encoder, texts, segmented, intents if self.reads_intent else None)
         firsts = batch.pop("first_piece")
         hidden = self.encoder.hidden(batch)  # ONNX Runtime when available, else torch
         with torch.inference_mode():
@@ -161,16 +172,32 @@ class SpanTagger:
         ]
 
 
-def word_batch(encoder: Encoder, texts: Sequence[str], segmented: Sequence[list[tuple[int, int]]]) -> dict[str, Any]:
-    """Tokenised words of each text, and the index of each word's first piece."""
+def intent_words(intent: str) -> list[str]:
+    """An intent's name as words: ``approval.request`` -> approval request, ``AddToPlaylist`` -> add to playlist."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", intent)
+    return re.findall(r"[a-z0-9]+", spaced.lower()) or [intent]
+
+
+def word_batch(encoder: Encoder, texts: Sequence[str], segmented: Sequence[list[tuple[int, int]]],
+               intents: Sequence[str] | None = None) -> dict[str, Any]:
+    """Tokenised words of each text, and the index of each word's first piece.
+
+    With ``intents``, each text is the second segment of a pair whose first is its intent's
+    name, so the tagger knows which arguments the message can state.
+    """
     as_words = [[text[a:b] for a, b in ws] or [""] for text, ws in zip(texts, segmented, strict=True)]
-    enc = encoder.tokenizer(as_words, is_split_into_words=True, padding=True, truncation=True,
-                            max_length=128, return_tensors="pt")
+    if intents is None:
+        enc = encoder.tokenizer(as_words, is_split_into_words=True, padding=True, truncation=True,
+                                max_length=128, return_tensors="pt")
+    else:
+        enc = encoder.tokenizer([intent_words(i) for i in intents], as_words, is_split_into_words=True,
+                                padding=True, truncation="only_second", max_length=128, return_tensors="pt")
+    segment = 0 if intents is None else 1
     firsts: list[list[int]] = []
     for row in range(len(as_words)):
         seen: dict[int, int] = {}
-        for pos, wid in enumerate(enc.word_ids(row)):
-            if wid is not None and wid not in seen:
+        for pos, (wid, seq) in enumerate(zip(enc.word_ids(row), enc.sequence_ids(row), strict=True)):
+            if wid is not None and seq == segment and wid not in seen:
                 seen[wid] = pos
         # a word the tokenizer cut off (too long a message) reads as the [SEP] position
         last = len(enc["input_ids"][row]) - 1

@@ -76,3 +76,45 @@ def test_a_tiny_tagger_learns_its_lines(tmp_path) -> None:
     best = tagging.spans("subject")[0]
     assert text[best[0]:best[1]] == "the Berlin trip"
     assert tagging.begins("approver", 0, 4) > 0.5
+
+
+def test_intent_names_read_as_words() -> None:
+    from intents.tagger import intent_words
+
+    assert intent_words("approval.request") == ["approval", "request"]
+    assert intent_words("AddToPlaylist") == ["add", "to", "playlist"]
+    assert intent_words("data_entry.create") == ["data", "entry", "create"]
+
+
+def test_with_intents_each_word_is_read_in_the_message_segment() -> None:
+    from intents.encoder import Encoder
+    from intents.tagger import word_batch
+
+    text = "approve the laptop"
+    batch = word_batch(Encoder.fresh(), [text], [words(text)], ["approval.request"])
+    pieces = batch["input_ids"][0].tolist()
+    first = [Encoder.fresh().tokenizer.convert_ids_to_tokens(pieces[k]) for k in batch["first_piece"][0]]
+    assert first == ["approve", "the", "laptop"]
+    assert batch["token_type_ids"][0, batch["first_piece"][0][0]] == 1
+
+
+def test_a_tagger_that_reads_intents_labels_the_same_words_by_intent(tmp_path) -> None:
+    from bot.errors import NLUError
+    from intents.tagger_train import TaggerArgs, train_tagger
+
+    lines = []
+    for day in ("friday", "monday", "tuesday", "sunday", "thursday", "saturday"):
+        for lead in ("set it for", "put it on", "make it"):
+            lines.append(Example(text=f"{lead} {day}", intent="meeting.book", args={"day": day}))
+            lines.append(Example(text=f"{lead} {day}", intent="task.create", args={"due": day}))
+    facts = train_tagger(lines, tmp_path / "tagger", args=TaggerArgs(
+        epochs=8, max_minutes=2, batch_size=8, lr=3e-4, head_lr=5e-3, intent_conditioned=True))
+    assert facts is not None
+    tagger = SpanTagger.from_pretrained(tmp_path / "tagger")
+    assert tagger.reads_intent
+    text = "put it on wednesday"
+    meeting, task = tagger.tag_many([text, text], ["meeting.book", "task.create"])
+    assert meeting.begins("day", 10, 19) > 0.5 > meeting.begins("due", 10, 19)
+    assert task.begins("due", 10, 19) > 0.5 > task.begins("day", 10, 19)
+    with pytest.raises(NLUError):
+        tagger.tag_many([text])
