@@ -148,8 +148,10 @@ def _one_word(text: str, start: int, end: int) -> bool:
 
 
 def _dangling(text: str, end: int) -> bool:
+    """Whether a span ending at ``end`` stops on a function word, written in lower case: one
+    capitalised mid-sentence ("Used To Love Her", "... About Football Is") ends a title."""
     words = text[:end].split()
-    return bool(words) and words[-1].lower() in DANGLING
+    return bool(words) and words[-1].lower() in DANGLING and not (len(words) > 1 and words[-1][:1].isupper())
 
 
 def _token_at(pieces: list[Piece], char: int) -> int:

@@ -60,6 +60,13 @@ def test_a_phrase_never_ends_on_a_dangling_word_but_a_single_word_may_be_one() -
     assert "add this" not in values and "song to my" not in values and "to" in values
 
 
+def test_a_title_may_end_on_a_capitalised_function_word() -> None:
+    """"Used To Love Her" is a track; a phrase ending on "for her" in lower case is still no value."""
+    values = _span_values("play Used To Love Her by Dara for her")
+    assert {"Used To Love Her", "Used To Love Her by Dara"} <= values
+    assert "Dara for her" not in values and "Used To" in values and "play Used To" in values
+
+
 def test_dates_and_phone_numbers_are_typed_slots() -> None:
     kinds = {s.path: s.kind for s in compile_slots(BUILTIN_SCHEMAS["record.create"])}
     assert kinds["fields.date"] == "date" and kinds["fields.phone"] == "phone" and kinds["fields.name"] == "text"
