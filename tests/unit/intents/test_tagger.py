@@ -118,3 +118,16 @@ def test_a_tagger_that_reads_intents_labels_the_same_words_by_intent(tmp_path) -
     assert task.begins("due", 10, 19) > 0.5 > task.begins("day", 10, 19)
     with pytest.raises(NLUError):
         tagger.tag_many([text])
+
+
+def test_length_buckets_keep_every_line_once_and_batch_similar_lengths() -> None:
+    import random
+
+    from intents.tagger_train import TaggerArgs, _batches
+
+    rows = [(f"line {n}", [(0, 1)] * (n % 13 + 1), [OUTSIDE] * (n % 13 + 1), "x") for n in range(200)]
+    batches = _batches(rows, TaggerArgs(batch_size=8, length_buckets=True), random.Random(0))
+    assert sorted(r[0] for b in batches for r in b) == sorted(r[0] for r in rows)
+    spread = [max(len(r[1]) for r in b) - min(len(r[1]) for r in b) for b in batches]
+    plain = _batches(rows, TaggerArgs(batch_size=8), random.Random(0))
+    assert sum(spread) < sum(max(len(r[1]) for r in b) - min(len(r[1]) for r in b) for b in plain) / 3
