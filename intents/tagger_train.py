@@ -59,7 +59,8 @@ class TaggerArgs:
     intent_conditioned: bool = False
     """Read each message's intent beside its words (the pipeline passes the classifier's)."""
     length_buckets: bool = False
-    """Batch lines of similar length together (less padding: about a third fewer seconds per step)."""
+    """Batch lines of similar length together: less padding, a fifth to a quarter fewer
+    seconds per step on 2 cores."""
     seed: int = 0
 
 
