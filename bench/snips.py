@@ -97,12 +97,13 @@ def main() -> None:
         sys.exit("--no-tagger: the model directory has a tagger; give another --model")
     nlu = NLU.load(model)
     report = evaluate_report(nlu, held)
-    gold_intents = _slots_with_gold_intents(nlu, held)
-    closed = _closed_set(nlu, held)
+    gold = _with_intents(nlu, held, [e.intent for e in held])
+    tops = [s.top for s in nlu.classifier.predict([e.text for e in held])]  # type: ignore[union-attr]
+    closed = _with_intents(nlu, held, tops)
     result = {
         "data": str(opts.data), "split": f"stratified {HOLD_OUT:.0%} of train held out, seed {SEED}",
         "train_examples": len(fit), "held_out_examples": len(held), **report.metrics,
-        "slot_f1_given_gold_intent": gold_intents, "closed_set": closed, "generator": facts,
+        "slot_f1_given_gold_intent": gold and gold["slot_f1"], "closed_set": closed, "generator": facts,
         "tagger": nlu.tagger.meta.get("training") if nlu.tagger is not None else None, "timings": timings,
         "machine": f"{platform.machine()}, torch threads {opts.threads}",
     }
@@ -115,39 +116,29 @@ def main() -> None:
                 "slot_f1_given_gold_intent", "frame_accuracy", "latency_ms_p50", "latency_ms_p95"):
         table.add_row(key, str(result[key]))
     for key in ("intent_accuracy", "slot_f1", "frame_accuracy"):
-        table.add_row(f"{key}, closed set", str(closed[key]))
+        table.add_row(f"{key}, closed set", str(closed and closed[key]))
     Console().print(table)
 
 
-def _closed_set(nlu: object, held: list) -> dict[str, float | None]:
-    """The metrics with the classifier's top intent for every message, none rejected.
+def _with_intents(nlu: object, held: list, intents: list[str]) -> dict[str, float | None] | None:
+    """The metrics when each message is given ``intents`` (None for a model without a generator).
 
-    SNIPS has no out-of-scope class: each of its messages belongs to one of the 7 intents,
-    and the published results choose among those. The bot as served also rejects messages
-    far from every intent, which costs in-scope ones (at most 1% of the classifier's own
-    held-out part, by its threshold); this reading leaves that rule out.
+    Two readings use it: the gold intents (the arguments alone), and the classifier's top
+    intent for every message, none rejected (the closed set). SNIPS has no out-of-scope
+    class: each of its messages belongs to one of the 7 intents, and the published results
+    choose among those. The bot as served also rejects messages far from every intent,
+    which costs in-scope ones (at most 1% of the classifier's own held-out part, by its
+    threshold); the closed set leaves that rule out.
     """
-    from bot.models import Parse
-    from intents.evaluate import score
-
-    texts = [e.text for e in held]
-    tops = [s.top for s in nlu.classifier.predict(texts)]  # type: ignore[attr-defined]
-    args = nlu.fill(texts, tops)  # type: ignore[attr-defined]
-    parses = [Parse(intent=t, confidence=1.0, args=a) for t, a in zip(tops, args, strict=True)]
-    metrics = score(held, parses, []).metrics
-    return {k: metrics[k] for k in ("intent_accuracy", "slot_precision", "slot_recall", "slot_f1", "frame_accuracy")}
-
-
-def _slots_with_gold_intents(nlu: object, held: list) -> float | None:
-    """Slot F1 of the generator alone: arguments filled for the gold intent."""
     from bot.models import Parse
     from intents.evaluate import score
 
     if getattr(nlu, "generator", None) is None:
         return None
-    args = nlu.fill([e.text for e in held], [e.intent for e in held])  # type: ignore[attr-defined]
-    parses = [Parse(intent=e.intent, confidence=1.0, args=a) for e, a in zip(held, args, strict=True)]
-    return score(held, parses, []).metrics["slot_f1"]
+    args = nlu.fill([e.text for e in held], intents)  # type: ignore[attr-defined]
+    parses = [Parse(intent=i, confidence=1.0, args=a) for i, a in zip(intents, args, strict=True)]
+    metrics = score(held, parses, []).metrics
+    return {k: metrics[k] for k in ("intent_accuracy", "slot_precision", "slot_recall", "slot_f1", "frame_accuracy")}
 
 
 if __name__ == "__main__":

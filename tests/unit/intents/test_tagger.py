@@ -90,10 +90,10 @@ def test_with_intents_each_word_is_read_in_the_message_segment() -> None:
     from intents.encoder import Encoder
     from intents.tagger import word_batch
 
-    text = "approve the laptop"
-    batch = word_batch(Encoder.fresh(), [text], [words(text)], ["approval.request"])
+    text, encoder = "approve the laptop", Encoder.fresh()
+    batch = word_batch(encoder, [text], [words(text)], ["approval.request"])
     pieces = batch["input_ids"][0].tolist()
-    first = [Encoder.fresh().tokenizer.convert_ids_to_tokens(pieces[k]) for k in batch["first_piece"][0]]
+    first = [encoder.tokenizer.convert_ids_to_tokens(pieces[k]) for k in batch["first_piece"][0]]
     assert first == ["approve", "the", "laptop"]
     assert batch["token_type_ids"][0, batch["first_piece"][0][0]] == 1
 
