@@ -26,6 +26,7 @@ import numpy as np
 
 from bot.errors import NLUError
 from intents import spans
+from intents.bio_chain import BioChain, LabelColumns
 from intents.encoder import Encoder
 
 TAGGER_NAME = "flowdesk.tagger.v1"
@@ -67,17 +68,27 @@ def _split_edges(text: str, a: int, b: int) -> list[tuple[int, int]]:
 
 @dataclass(frozen=True)
 class Tagging:
-    """One message's word spans and, per word, the probability of every label."""
+    """One message's word spans and, per word, the probability of every label.
+
+    Spans are read as a BIO chain (:mod:`intents.bio_chain`): among the label sequences a
+    BIO reader could write, so a value's probability counts the whole of it at once.
+    """
 
     words: list[tuple[int, int]]
     probs: np.ndarray
     """(words x labels); rows sum to 1."""
     index: dict[str, int]
+    columns: LabelColumns | None = None
+    """Where each path's labels sit in ``index`` (worked out from it when not given)."""
     _found: dict[str, list[tuple[int, int, float]]] = field(default_factory=dict, compare=False, repr=False)
+    _chain: list[BioChain] = field(default_factory=list, compare=False, repr=False)
 
-    def _col(self, name: str) -> np.ndarray:
-        i = self.index.get(name)
-        return self.probs[:, i] if i is not None else np.zeros(len(self.words))
+    def _chained(self, path: str) -> BioChain | None:
+        """The message's chain, or None where no word could carry ``path``."""
+        if not self._chain:
+            self._chain.append(BioChain(self.probs, self.columns or LabelColumns.of(self.index)))
+        chain = self._chain[0]
+        return chain if self.words and path in chain.cols.paths else None
 
     def spans(self, path: str) -> list[tuple[int, int, float]]:
         """Likely character spans of ``path`` with their probability, best first."""
@@ -86,32 +97,27 @@ class Tagging:
         return self._found[path]
 
     def _spans(self, path: str) -> list[tuple[int, int, float]]:
-        begin, inside = self._col("B-" + path), self._col("I-" + path)
-        found = []
-        for i in range(len(self.words)):
-            p = float(begin[i])
-            if p < MIN_SPAN_PROB:
-                continue
-            for j in range(i, min(len(self.words), i + MAX_SPAN_WORDS)):
-                if j > i:
-                    p *= float(inside[j])
-                    if p < MIN_SPAN_PROB:
-                        break
-                stop = 1.0 - float(inside[j + 1]) if j + 1 < len(self.words) else 1.0
-                if p * stop >= MIN_SPAN_PROB:
-                    found.append((self.words[i][0], self.words[j][1], p * stop))
+        chain = self._chained(path)
+        if chain is None:
+            return []
+        found = [(self.words[i][0], self.words[j][1], p)
+                 for i, j, p in chain.spans(path, MAX_SPAN_WORDS, MIN_SPAN_PROB)]
         found.sort(key=lambda s: -s[2])
         return found[:MAX_SPANS]
 
     def begins(self, path: str, start: int, end: int) -> float:
         """Probability that ``path`` begins at a word inside characters ``[start, end)``."""
-        col = self._col("B-" + path)
+        chain = self._chained(path)
+        if chain is None:
+            return 0.0
+        col = chain.begins(path)
         inside = [float(col[k]) for k, (a, b) in enumerate(self.words) if a < end and start < b]
         return max(inside, default=0.0)
 
     def absent(self, path: str) -> float:
         """Probability that no word begins ``path``: the message does not state it."""
-        return float(np.prod(1.0 - self._col("B-" + path)))
+        chain = self._chained(path)
+        return chain.absent(path) if chain is not None else 1.0
 
 
 class SpanTagger:
@@ -123,6 +129,7 @@ class SpanTagger:
         self.labels = labels
         self.index = {name: i for i, name in enumerate(labels)}
         self.meta = meta
+        self.columns = LabelColumns.of(self.index)
         self._lock = threading.Lock()
 
     @classmethod
@@ -167,7 +174,7 @@ class SpanTagger:
         with torch.inference_mode():
             probs = torch.softmax(self.head(hidden).float(), dim=-1).numpy()
         return [
-            Tagging(words=ws, probs=probs[row, firsts[row][: len(ws)]], index=self.index)
+            Tagging(words=ws, probs=probs[row, firsts[row][: len(ws)]], index=self.index, columns=self.columns)
             for row, ws in enumerate(segmented)
         ]
 

@@ -49,13 +49,32 @@ def test_span_probabilities_follow_begin_and_inside_marks() -> None:
                       [0.2, 0.0, 0.8],   # new
                       [0.5, 0.0, 0.5]])  # laptop
     tagging = Tagging(words=[(0, 7), (8, 11), (12, 15), (16, 22)], probs=probs, index=index)
-    found = {(a, b): round(p, 3) for a, b, p in tagging.spans("subject")}
-    assert found[(8, 22)] == round(0.9 * 0.8 * 0.5, 3)
-    assert found[(8, 15)] == round(0.9 * 0.8 * 0.5, 3)
-    assert found[(8, 11)] == round(0.9 * 0.2, 3)
-    assert tagging.absent("subject") == pytest.approx(0.1)
-    assert tagging.begins("subject", 8, 11) == pytest.approx(0.9)
+    found = {(a, b): p for a, b, p in tagging.spans("subject")}
+    # the valid readings: an I follows a B or an I, so after an O "new" and "laptop" are O
+    total = 0.1 * 0.2 * 0.5 + 0.9 * 0.8 * (0.5 + 0.5) + 0.9 * 0.2 * 0.5
+    assert found[(8, 22)] == pytest.approx(0.9 * 0.8 * 0.5 / total)
+    assert found[(8, 15)] == pytest.approx(0.9 * 0.8 * 0.5 / total)
+    assert found[(8, 11)] == pytest.approx(0.9 * 0.2 * 0.5 / total)
+    assert tagging.absent("subject") == pytest.approx(0.1 * 0.2 * 0.5 / total)
+    assert tagging.begins("subject", 8, 11) == pytest.approx((total - 0.1 * 0.2 * 0.5) / total)
     assert tagging.spans("reason") == [] and tagging.absent("reason") == 1.0
+    assert tagging.begins("reason", 0, 22) == 0.0
+
+
+def test_a_name_whose_type_the_tagger_doubts_stays_whole() -> None:
+    index = {OUTSIDE: 0, "B-city": 1, "I-city": 2, "B-country": 3, "I-country": 4}
+    probs = np.array([[0.9, 0.04, 0.02, 0.02, 0.02],   # weather
+                      [0.9, 0.04, 0.02, 0.02, 0.02],   # in
+                      [0.05, 0.6, 0.0, 0.35, 0.0],     # Barnum
+                      [0.04, 0.0, 0.35, 0.01, 0.6]])   # Island
+    tagging = Tagging(words=[(0, 7), (8, 10), (11, 17), (18, 24)], probs=probs, index=index)
+    city = {(a, b): p for a, b, p in tagging.spans("city")}
+    # word by word, "Barnum" alone (0.6 x 0.65) would beat "Barnum Island" (0.6 x 0.35);
+    # as a chain, "Island" after a B-city is I-city or begins nothing likely
+    assert max(city, key=city.__getitem__) == (11, 24)
+    assert city.get((11, 17), 0.0) < city[(11, 24)] / 5
+    country = tagging.spans("country")[0]
+    assert (country[0], country[1]) == (11, 24)
 
 
 def test_a_tiny_tagger_learns_its_lines(tmp_path) -> None:
