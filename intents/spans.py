@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 EntityKind = Literal["person", "number", "currency", "date", "phone"]
@@ -62,6 +63,8 @@ _DATES = [re.compile(p, re.IGNORECASE) for p in (
 _PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]\d{2,4}){1,4}(?![\w]|[.,]\d)")
 MIN_PHONE_DIGITS = 7
 """A phone number as people write it: ``+44 20 7946 0958``, ``(415) 555-0100``, ``415-555-0100``."""
+CACHED_MESSAGES = 4096
+"""Messages whose entities are kept: the spans are pure functions of the text."""
 _TRIM = " \t\n\"'`“”‘’.,;:!?()[]{}<>"
 
 
@@ -71,6 +74,12 @@ def _overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
 
 def people(text: str) -> list[Entity]:
     """Mentions and email addresses, normalised as actions.md says, in message order."""
+    return list(_people(text))
+
+
+@lru_cache(maxsize=CACHED_MESSAGES)
+def _people(text: str) -> tuple[Entity, ...]:
+    # numbers, currencies and phones each keep clear of people: one search per message
     found: list[Entity] = []
     taken: list[tuple[int, int]] = []
     for pattern, norm in (
@@ -84,7 +93,7 @@ def people(text: str) -> list[Entity]:
             if not _overlaps(m.start(), m.end(), taken):
                 found.append(Entity("person", m.start(), m.end(), norm(m)))
                 taken.append((m.start(), m.end()))
-    return sorted(found, key=lambda e: e.start)
+    return tuple(sorted(found, key=lambda e: e.start))
 
 
 def parse_number(surface: str) -> float | int | None:
@@ -140,6 +149,11 @@ def dates(text: str, *, day_first: bool = True) -> list[Entity]:
     A numeric date with both parts under 13 (``03/04/2026``) reads day first unless
     ``day_first`` is False; where only one reading is a date, that one is taken.
     """
+    return list(_dates(text, day_first))
+
+
+@lru_cache(maxsize=CACHED_MESSAGES)
+def _dates(text: str, day_first: bool) -> tuple[Entity, ...]:
     found: list[Entity] = []
     taken: list[tuple[int, int]] = []
     for pattern in _DATES:
@@ -148,7 +162,7 @@ def dates(text: str, *, day_first: bool = True) -> list[Entity]:
             if value is not None and not _overlaps(m.start(), m.end(), taken):
                 found.append(Entity("date", m.start(), m.end(), value))
                 taken.append((m.start(), m.end()))
-    return sorted(found, key=lambda e: e.start)
+    return tuple(sorted(found, key=lambda e: e.start))
 
 
 def _date_value(parts: dict[str, str | None], day_first: bool) -> str | None:
@@ -182,8 +196,14 @@ def phones(text: str) -> list[Entity]:
 
 def entities(text: str) -> list[Entity]:
     """All typed spans of ``text``, in message order."""
+    return list(_entities(text))
+
+
+@lru_cache(maxsize=CACHED_MESSAGES)
+def _entities(text: str) -> tuple[Entity, ...]:
+    # decoding asks for a message's entities once per candidate and per argument
     found = people(text) + numbers(text) + currencies(text) + dates(text) + phones(text)
-    return sorted(found, key=lambda e: (e.start, e.end))
+    return tuple(sorted(found, key=lambda e: (e.start, e.end)))
 
 
 def clean_text(value: str) -> str:
