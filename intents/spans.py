@@ -10,11 +10,12 @@ here; free-text arguments may use any span that starts and ends on a word.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
+
+from bot.dates import find_dates
 
 EntityKind = Literal["person", "number", "currency", "date", "phone"]
 
@@ -49,17 +50,6 @@ _CURRENCY = re.compile(
     r"[$€£¥₹]|\b(?:" + "|".join(sorted(_CODES | set(_WORDS), key=len, reverse=True)) + r")\b",
     re.IGNORECASE,
 )
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_MONTH = (r"(?P<mon>(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-          r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?)(?![a-z])")
-_DATES = [re.compile(p, re.IGNORECASE) for p in (
-    r"(?<![\d.,/-])(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?![\d/-]|\.\d)",
-    r"(?<![\d.,/-])(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4}|\d{2})(?![\d/-]|\.\d)",
-    r"(?<![\w])(?P<d>\d{1,2})(?:st|nd|rd|th)?[ -]" + _MONTH + r",?[ -](?P<y>\d{4})(?!\d)",
-    r"(?<![\w])" + _MONTH + r" (?P<d>\d{1,2})(?:st|nd|rd|th)?,? (?P<y>\d{4})(?!\d)",
-)]
-"""ISO (``2026-11-03``), numeric (``03.11.2026``, ``11/20/26``) and written-month dates
-(``3 Nov 2026``, ``November 3rd, 2026``); a date without its year is not read."""
 _PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]\d{2,4}){1,4}(?![\w]|[.,]\d)")
 MIN_PHONE_DIGITS = 7
 """A phone number as people write it: ``+44 20 7946 0958``, ``(415) 555-0100``, ``415-555-0100``."""
@@ -144,43 +134,8 @@ def currencies(text: str) -> list[Entity]:
 
 
 def dates(text: str, *, day_first: bool = True) -> list[Entity]:
-    """Calendar dates as ISO ``YYYY-MM-DD``.
-
-    A numeric date with both parts under 13 (``03/04/2026``) reads day first unless
-    ``day_first`` is False; where only one reading is a date, that one is taken.
-    """
-    return list(_dates(text, day_first))
-
-
-@lru_cache(maxsize=CACHED_MESSAGES)
-def _dates(text: str, day_first: bool) -> tuple[Entity, ...]:
-    found: list[Entity] = []
-    taken: list[tuple[int, int]] = []
-    for pattern in _DATES:
-        for m in pattern.finditer(text):
-            value = _date_value(m.groupdict(), day_first)
-            if value is not None and not _overlaps(m.start(), m.end(), taken):
-                found.append(Entity("date", m.start(), m.end(), value))
-                taken.append((m.start(), m.end()))
-    return tuple(sorted(found, key=lambda e: e.start))
-
-
-def _date_value(parts: dict[str, str | None], day_first: bool) -> str | None:
-    year = int(parts["y"] or 0)
-    year += 2000 if year < 100 else 0
-    if parts.get("mon"):
-        readings = [(_MONTHS.index(str(parts["mon"])[:3].lower()) + 1, int(parts["d"] or 0))]
-    elif parts.get("a"):
-        a, b = int(parts["a"] or 0), int(parts["b"] or 0)
-        readings = [(b, a), (a, b)] if day_first else [(a, b), (b, a)]
-    else:
-        readings = [(int(parts["m"] or 0), int(parts["d"] or 0))]
-    for month, day in readings:
-        try:
-            return dt.date(year, month, day).isoformat()
-        except ValueError:
-            continue
-    return None
+    """Calendar dates as ISO ``YYYY-MM-DD`` (:func:`bot.dates.find_dates` reads them)."""
+    return [Entity("date", d.start, d.end, d.date.isoformat()) for d in find_dates(text, day_first=day_first)]
 
 
 def phones(text: str) -> list[Entity]:

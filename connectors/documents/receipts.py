@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from bot.dates import find_dates
+
 SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
 CODES = ("USD", "EUR", "GBP", "CHF", "CAD", "AUD", "JPY", "INR", "SEK", "NOK", "DKK", "PLN", "CZK")
 _CUR = r"(?:[$€£¥₹]|\b(?:" + "|".join(CODES) + r")\b)"
@@ -22,12 +24,6 @@ TOTAL_LABELS = ("grand total", "total due", "amount due", "balance due", "total 
                 "total amount", "amount paid", "total", "montant", "summe", "betrag", "importe")
 NOT_TOTAL = ("subtotal", "sub total", "sub-total", "total tax", "tax total", "vat", "tip", "change",
              "cash", "tendered", "savings", "discount", "items", "qty")
-MONTHS = {m: i for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
-_ISO = re.compile(r"\b(20\d\d)[-/.](\d{1,2})[-/.](\d{1,2})\b")
-_NUMERIC = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](20\d\d|\d\d)\b")
-_NAMED = re.compile(r"\b(\d{1,2})?\s*(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*(\d{1,2})?,?\s+(20\d\d)\b",
-                    re.IGNORECASE)
 _SKIP_MERCHANT = ("receipt", "invoice", "welcome", "tax invoice", "sales", "order", "customer copy", "thank")
 
 
@@ -123,28 +119,8 @@ def find_currency(lines: list[str], near_total: str | None) -> str | None:
 
 def find_date(text: str, *, day_first: bool) -> dt.date | None:
     """The first date written on the receipt; ``day_first`` settles 03/04 (03 April or March 4)."""
-    candidates: list[tuple[int, dt.date]] = []
-    for match in _ISO.finditer(text):
-        _add(candidates, match.start(), int(match[1]), int(match[2]), int(match[3]))
-    for match in _NUMERIC.finditer(text):
-        a, b, year = int(match[1]), int(match[2]), int(match[3])
-        year = year + 2000 if year < 100 else year
-        day, month = (a, b) if (day_first or b > 12) and a <= 31 else (b, a)
-        if a > 12:
-            day, month = a, b
-        _add(candidates, match.start(), year, month, day)
-    for match in _NAMED.finditer(text):
-        written = match[1] or match[3]
-        if written:
-            _add(candidates, match.start(), int(match[4]), MONTHS[match[2][:3].lower()], int(written))
-    return min(candidates)[1] if candidates else None
-
-
-def _add(candidates: list[tuple[int, dt.date]], at: int, year: int, month: int, day: int) -> None:
-    try:
-        candidates.append((at, dt.date(year, month, day)))
-    except ValueError:
-        pass
+    found = find_dates(text, day_first=day_first)
+    return found[0].date if found else None
 
 
 def find_merchant(lines: list[str]) -> str | None:
