@@ -106,7 +106,7 @@ def _plan_starts(job: Job, first: dict[str, torch.Tensor]) -> None:
     for slot in active(job.slots, job.chosen):
         if slot.kind == "choice" or (job.tagging is None and math.exp(job.none[slot.path]) > 0.5):
             continue
-        cands = tagged(job, slot, candidates(slot, job.text, job.pieces))
+        cands = tagged(job, slot)
         if not cands:
             continue
         if read_by_tagger(job, slot):
@@ -212,17 +212,19 @@ def read_by_tagger(job: Job, slot: Slot) -> bool:
     return slot.kind != "text" or bool(job.tagging.spans(slot.path))
 
 
-def tagged(job: Job, slot: Slot, cands: list[Candidate]) -> list[Candidate]:
-    """A free-text slot's candidates narrowed to the spans the tagger proposes, when it proposes any.
+def tagged(job: Job, slot: Slot) -> list[Candidate]:
+    """A slot's candidates; for free text, the spans the tagger proposes, when it proposes any.
 
     No span that no reader of the message would take (a subject cut before its last words)
-    is ever weighed; :func:`read_by_tagger` says who then chooses among them.
+    is ever weighed; :func:`read_by_tagger` says who then chooses among them. A span the
+    tagger proposes may end on a function word ("close by"), which the generator's own
+    candidates may not.
     """
-    if job.tagging is None or slot.kind != "text":
-        return cands
+    if job.tagging is None or slot.kind != "text" or not job.tagging.spans(slot.path):
+        return candidates(slot, job.text, job.pieces)
     proposed = {(a, b) for a, b, _ in job.tagging.spans(slot.path)}
-    kept = [c for c in cands if _chars(job, c) in proposed]
-    return kept or cands
+    kept = [c for c in candidates(slot, job.text, job.pieces, any_end=True) if _chars(job, c) in proposed]
+    return kept or candidates(slot, job.text, job.pieces)
 
 
 def _chars(job: Job, cand: Candidate) -> tuple[int, int]:

@@ -106,12 +106,16 @@ def active(slots: list[Slot], chosen: dict[str, Any]) -> list[Slot]:
     return [s for s in slots if s.discriminator is None or chosen.get(s.discriminator) == s.form]
 
 
-def candidates(slot: Slot, text: str, pieces: list[Piece]) -> list[Candidate]:
-    """Every value ``slot`` may take in this message, as token spans."""
+def candidates(slot: Slot, text: str, pieces: list[Piece], *, any_end: bool = False) -> list[Candidate]:
+    """Every value ``slot`` may take in this message, as token spans.
+
+    A free-text value of several words does not end on a function word ("for the") unless
+    ``any_end``: "close by" is a value, and a tagger that reads it so is trusted.
+    """
     if slot.kind == "choice":
         return []
     if slot.kind == "text":
-        return _text_spans(text, pieces)
+        return _text_spans(text, pieces, any_end)
     kind = "person" if slot.kind == "people" else slot.kind
     ents = [e for e in spans.entities(text) if e.kind == kind]
     found = []
@@ -126,7 +130,7 @@ def candidates(slot: Slot, text: str, pieces: list[Piece]) -> list[Candidate]:
     return [c for c in found if c.end > c.start]
 
 
-def _text_spans(text: str, pieces: list[Piece]) -> list[Candidate]:
+def _text_spans(text: str, pieces: list[Piece], any_end: bool = False) -> list[Candidate]:
     """Word-aligned spans; a span that is exactly a mention or email means that person."""
     people = {(e.start, e.end): e.value for e in spans.people(text)}
     found = []
@@ -134,7 +138,7 @@ def _text_spans(text: str, pieces: list[Piece]) -> list[Candidate]:
         if p.end <= p.start or not is_word_start(text, p.start):
             continue
         for j in range(i, min(len(pieces), i + MAX_SPAN_TOKENS)):
-            if is_word_end(text, pieces[j].end) and (_one_word(text, p.start, pieces[j].end)
+            if is_word_end(text, pieces[j].end) and (any_end or _one_word(text, p.start, pieces[j].end)
                                                      or not _dangling(text, pieces[j].end)):
                 value = people.get((p.start, pieces[j].end)) or spans.clean_text(text[p.start : pieces[j].end])
                 if value:

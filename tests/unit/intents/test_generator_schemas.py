@@ -70,3 +70,27 @@ def test_a_title_may_end_on_a_capitalised_function_word() -> None:
 def test_dates_and_phone_numbers_are_typed_slots() -> None:
     kinds = {s.path: s.kind for s in compile_slots(BUILTIN_SCHEMAS["record.create"])}
     assert kinds["fields.date"] == "date" and kinds["fields.phone"] == "phone" and kinds["fields.name"] == "text"
+
+
+def test_a_span_the_tagger_reads_may_end_on_a_function_word() -> None:
+    """SNIPS' "close by": the generator's own candidates stop short of it, the tagger's do not."""
+    import numpy as np
+    from tokenizers import Tokenizer
+
+    from intents.generator_decode import Job, tagged
+    from intents.generator_slots import Slot
+    from intents.generator_text import pieces_of
+    from intents.pipeline import SHIPPED
+    from intents.tagger import OUTSIDE, Tagging, words
+
+    text = "find animated movies close by"
+    tok = Tokenizer.from_file(str(SHIPPED / "generator" / "tokenizer.json"))
+    slot = Slot("spatial_relation", "text")
+    probs = np.array([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.05, 0.95, 0.0], [0.05, 0.0, 0.95]])
+    index = {OUTSIDE: 0, "B-spatial_relation": 1, "I-spatial_relation": 2}
+    read = Job(text, "SearchScreeningEvent", [slot], pieces_of(tok, text),
+               tagging=Tagging(words=words(text), probs=probs, index=index))
+    assert "close by" in {c.value for c in tagged(read, slot)}
+    unread = Job(text, "SearchScreeningEvent", [slot], pieces_of(tok, text))
+    assert "close by" not in {c.value for c in tagged(unread, slot)} and "close" in {c.value for c in tagged(unread, slot)}
+    assert "close by" not in _span_values(text)
