@@ -19,6 +19,7 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -81,14 +82,15 @@ class Tagging:
     columns: LabelColumns | None = None
     """Where each path's labels sit in ``index`` (worked out from it when not given)."""
     _found: dict[str, list[tuple[int, int, float]]] = field(default_factory=dict, compare=False, repr=False)
-    _chain: list[BioChain] = field(default_factory=list, compare=False, repr=False)
+
+    @cached_property
+    def chain(self) -> BioChain:
+        """Forward-backward over this message's valid label sequences, worked out once."""
+        return BioChain(self.probs, self.columns or LabelColumns.of(self.index))
 
     def _chained(self, path: str) -> BioChain | None:
         """The message's chain, or None where no word could carry ``path``."""
-        if not self._chain:
-            self._chain.append(BioChain(self.probs, self.columns or LabelColumns.of(self.index)))
-        chain = self._chain[0]
-        return chain if self.words and path in chain.cols.paths else None
+        return self.chain if self.words and path in self.chain.cols.paths else None
 
     def spans(self, path: str) -> list[tuple[int, int, float]]:
         """Likely character spans of ``path`` with their probability, best first."""
