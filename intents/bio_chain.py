@@ -104,15 +104,6 @@ class BioChain:
         k = 1 + self.cols.paths[path]
         return self.alpha[:, k] * self.beta[:, k]
 
-    def span(self, path: str, first: int, last: int) -> float:
-        """Probability that words ``first..last`` are exactly one value of ``path``."""
-        k = self.cols.paths[path]
-        n = len(self.cols.begin)
-        p = self.alpha[first, 1 + k]
-        for t in range(first + 1, last + 1):
-            p *= self.e[t, 1 + n + k] / self.scale[t]
-        return float(p * self.free[last])
-
     def spans(self, path: str, max_words: int, min_prob: float) -> list[tuple[int, int, float]]:
         """Every word range ``(first, last, probability)`` of ``path`` at least ``min_prob`` likely.
 
