@@ -34,14 +34,20 @@ Progress = Callable[[int, int, float], None]
 
 
 def signatures(examples: Sequence[Any]) -> dict[str, list[dict[str, Any]]]:
-    """Argument shapes of user intents (values blanked), enough to rebuild their schemas."""
+    """Argument shapes of user intents (values blanked), enough to rebuild their schemas.
+
+    One shape per argument and kind of value it takes (``{"poi": ""}``), not per example:
+    a schema needs every argument that any example states and the kinds of its values,
+    and SNIPS' BookRestaurant alone combines its 14 arguments in hundreds of ways.
+    """
     shapes: dict[str, dict[str, dict[str, Any]]] = {}
     for e in examples:
         if e.intent in BUILTIN_SCHEMAS or e.intent in INTERNAL_SCHEMAS:
             continue
-        shape = _blank(e.args or {})
-        shapes.setdefault(e.intent, {})[json.dumps(shape, sort_keys=True)] = shape
-    return {intent: list(s.values())[:50] for intent, s in shapes.items()}
+        for name, value in _blank(e.args or {}).items():
+            shape = {name: value}
+            shapes.setdefault(e.intent, {})[json.dumps(shape, sort_keys=True)] = shape
+    return {intent: list(s.values()) for intent, s in shapes.items()}
 
 
 def intent_slots(examples: Sequence[Any]) -> dict[str, list[Slot]]:

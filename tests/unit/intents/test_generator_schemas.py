@@ -94,3 +94,18 @@ def test_a_span_the_tagger_reads_may_end_on_a_function_word() -> None:
     unread = Job(text, "SearchScreeningEvent", [slot], pieces_of(tok, text))
     assert "close by" not in {c.value for c in tagged(unread, slot)} and "close" in {c.value for c in tagged(unread, slot)}
     assert "close by" not in _span_values(text)
+
+
+def test_every_argument_an_example_states_is_in_the_derived_schema() -> None:
+    """An argument that only the last of many combinations states (SNIPS' `poi`) is kept."""
+    from intents.data import Example
+    from intents.generator_train import signatures
+    from intents.schemas import schemas_for
+
+    examples = [Example(text=f"book {i}", intent="BookTable", args={f"a{j}": "x" for j in range(6) if i >> j & 1})
+                for i in range(64)]
+    examples.append(Example(text="near the park for 2", intent="BookTable", args={"poi": "the park", "party": 2}))
+    model = schemas_for(signatures(examples))["BookTable"]
+    assert {"a0", "a5", "poi", "party"} <= set(model.model_fields)
+    assert model.model_validate({"party": "2"}).party == 2.0
+    assert len(signatures(examples)["BookTable"]) == 8  # one shape per argument, not per combination
