@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH = (r"(?P<mon>(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
           r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?)(?![a-z])")
 _PATTERNS = [re.compile(p, re.IGNORECASE) for p in (
@@ -24,6 +24,7 @@ _PATTERNS = [re.compile(p, re.IGNORECASE) for p in (
 """ISO (``2026-11-03``), numeric (``03.11.2026``, ``11/20/26``) and written-month dates
 (``3 Nov 2026``, ``November 3rd, 2026``); a date without its year is not read."""
 CACHED_TEXTS = 4096
+"""Texts whose dates are kept: a message's slots and candidates ask for them many times."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def _date(parts: dict[str, str | None], day_first: bool) -> dt.date | None:
     year = int(parts["y"] or 0)
     year += 2000 if year < 100 else 0
     if parts.get("mon"):
-        readings = [(MONTHS.index(str(parts["mon"])[:3].lower()) + 1, int(parts["d"] or 0))]
+        readings = [(_MONTHS.index(str(parts["mon"])[:3].lower()) + 1, int(parts["d"] or 0))]
     elif parts.get("a"):
         a, b = int(parts["a"] or 0), int(parts["b"] or 0)
         readings = [(b, a), (a, b)] if day_first else [(a, b), (b, a)]
